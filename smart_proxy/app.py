@@ -1,0 +1,67 @@
+"""The application factory: routes, middleware order, resources in ``cleanup_ctx``."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+
+from .config import Config
+from .endpoints import Endpoints
+from .fhir_route import handle_fhir
+from .grants import TokenFactory, new_token
+from .health import healthz, readyz
+from .keys import CLOCK, CONFIG, ENDPOINTS, REWRITER, STORE, TOKEN_FACTORY, UPSTREAM, Clock
+from .middlewares import errors, request_id, security_headers
+from .proxy.rewrite import BaseRewriter
+from .proxy.upstream import Upstream, open_session
+from .state import StateStore, open_store
+
+log = logging.getLogger("smart_proxy")
+
+
+def create_app(
+    config: Config,
+    *,
+    store: StateStore | None = None,
+    clock: Clock = time.time,
+    token_factory: TokenFactory = new_token,
+) -> web.Application:
+    """Build the proxy.  ``store`` may be given (tests); otherwise ``config.state`` opens one."""
+    app = web.Application(
+        middlewares=[request_id, security_headers(config.is_https), errors],
+        client_max_size=config.limits.max_request_body_bytes,
+    )
+    endpoints = Endpoints(config.public_url)
+    app[CONFIG] = config
+    app[ENDPOINTS] = endpoints
+    app[CLOCK] = clock
+    app[TOKEN_FACTORY] = token_factory
+    app[REWRITER] = BaseRewriter(config.upstream.url, endpoints.fhir_base)
+    app.cleanup_ctx.append(_state(store))
+    app.cleanup_ctx.append(_upstream)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_route("*", "/fhir", handle_fhir)
+    app.router.add_route("*", "/fhir/{tail:.*}", handle_fhir)
+    return app
+
+
+def _state(given: StateStore | None) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def state(app: web.Application) -> AsyncIterator[None]:
+        store = given if given is not None else open_store(app[CONFIG].state)
+        app[STORE] = store
+        yield
+        if given is None:
+            await store.close()
+
+    return state
+
+
+async def _upstream(app: web.Application) -> AsyncIterator[None]:
+    session = open_session(app[CONFIG].upstream)
+    app[UPSTREAM] = Upstream(app[CONFIG].upstream, session)
+    yield
+    await session.close()

@@ -1,0 +1,99 @@
+"""The ``smart-proxy`` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from aiohttp import web
+
+from .access_log import AccessLogger
+from .config import ConfigError, load_config
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if not getattr(args, "quiet", False) else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    command: Command = args.command
+    return command(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="smart-proxy", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the proxy with a configuration file")
+    serve.add_argument("--config", required=True, metavar="FILE")
+    serve.set_defaults(command=_serve)
+
+    check = sub.add_parser("check-config", help="validate a configuration file and exit")
+    check.add_argument("config", metavar="FILE")
+    check.set_defaults(command=_check_config)
+
+    demo = sub.add_parser("demo", help="run sandbox FHIR server and proxy together (memory state)")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8080, help="proxy port (sandbox uses port+1)")
+    demo.set_defaults(command=_demo)
+
+    sandbox = sub.add_parser("sandbox", help="run the sandbox FHIR R4 server alone")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8081)
+    sandbox.add_argument("--seed", type=int, default=42)
+    sandbox.add_argument("--patients", type=int, default=8)
+    sandbox.set_defaults(command=_sandbox)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .app import create_app
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    web.run_app(
+        create_app(config),
+        host=config.host,
+        port=config.port,
+        access_log_class=AccessLogger,
+        print=None,
+    )
+    return 0
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"{args.config}: OK (FHIR base {config.fhir_base})")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    run_demo(args.host, args.port)
+    return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from .sandbox import run_sandbox
+
+    run_sandbox(args.host, args.port, seed=args.seed, patients=args.patients)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

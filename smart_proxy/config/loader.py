@@ -1,0 +1,152 @@
+"""Read the configuration file once, validate it, fail loudly.
+
+Every error names the file, the line and the key path, e.g.
+``proxy.yaml:7: upstream.timeout_s: 'fast' is not of type 'number'``.
+Relative paths in the file are resolved against the file's folder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from yarl import URL
+
+from .model import (
+    AuditConfig,
+    Config,
+    IdentityConfig,
+    Limits,
+    OidcConfig,
+    Secret,
+    UpstreamAuth,
+    UpstreamConfig,
+)
+from .schema import CONFIG_SCHEMA
+from .yaml_source import YamlDocument, YamlSourceError, load_yaml
+
+_VALIDATOR = jsonschema.Draft202012Validator(CONFIG_SCHEMA)
+
+
+class ConfigError(ValueError):
+    """Start-up must stop; ``str()`` lists every problem with file and line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid configuration:\n  " + "\n  ".join(problems))
+        self.problems = problems
+
+
+def load_config(path: str | Path, *, environ: Mapping[str, str] | None = None) -> Config:
+    env = os.environ if environ is None else environ
+    file = Path(path)
+    try:
+        doc = load_yaml(file)
+    except YamlSourceError as exc:
+        raise ConfigError([str(exc)]) from None
+    problems = [_describe(doc, err) for err in _VALIDATOR.iter_errors(doc.data)]
+    if problems:
+        raise ConfigError(sorted(set(problems), key=_line_order))
+    return _build(doc, file.resolve().parent, env)
+
+
+def _describe(doc: YamlDocument, err: jsonschema.ValidationError) -> str:
+    path = list(err.absolute_path)
+    where = ".".join(str(p) for p in path) or "(top level)"
+    if err.validator == "additionalProperties":
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        path = path + extra[:1]
+        return f"{doc.file}:{doc.line_of(path)}: {where}: unknown key {', '.join(extra)}"
+    if err.validator == "oneOf":
+        return f"{doc.file}:{doc.line_of(path)}: {where}: {_one_of_message(err)}"
+    return f"{doc.file}:{doc.line_of(path)}: {where}: {err.message}"
+
+
+def _one_of_message(err: jsonschema.ValidationError) -> str:
+    """Explain a failed ``oneOf``: the branch the author meant, or the choices."""
+    branches = err.validator_value
+    if all(set(b) == {"required"} for b in branches):
+        return "needs exactly one of " + ", ".join(b["required"][0] for b in branches)
+    kind = err.instance.get("type") if isinstance(err.instance, dict) else None
+    meant = [e for e in err.context or [] if e.relative_schema_path[0] == _branch_of(branches, kind)]
+    if meant:
+        return _describe_inner(meant[0])
+    choices = [b.get("properties", {}).get("type", {}).get("const") for b in branches]
+    return f"type must be one of {', '.join(str(c) for c in choices)}"
+
+
+def _branch_of(branches: list[dict[str, Any]], kind: object) -> int:
+    for i, branch in enumerate(branches):
+        if branch.get("properties", {}).get("type", {}).get("const") == kind:
+            return i
+    return -1
+
+
+def _describe_inner(err: jsonschema.ValidationError) -> str:
+    if err.validator == "oneOf":
+        return _one_of_message(err)
+    if err.validator == "additionalProperties":
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        return f"unknown key {', '.join(extra)}"
+    return err.message
+
+
+def _line_order(problem: str) -> tuple[int, str]:
+    parts = problem.split(":", 2)
+    return (int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0, problem)
+
+
+def _build(doc: YamlDocument, base: Path, env: Mapping[str, str]) -> Config:
+    data: dict[str, Any] = doc.data
+
+    def secret(section: Mapping[str, Any], key: str, where: str) -> Secret | None:
+        if key in section:
+            return Secret(str(section[key]))
+        var = section.get(f"{key}_env")
+        if var is None:
+            return None
+        if var not in env:
+            line = doc.line_of(where.split(".") + [f"{key}_env"])
+            raise ConfigError([f"{doc.file}:{line}: {where}.{key}_env: variable {var} is not set"])
+        return Secret(env[var])
+
+    up = data["upstream"]
+    auth = up.get("auth", {"type": "none"})
+    credential = secret(auth, "token" if auth["type"] == "bearer" else "password", "upstream.auth")
+    if auth["type"] == "basic" and credential is not None:
+        credential = Secret(f"{auth['username']}:{credential.value}")
+    listen = data.get("listen", {})
+    identity = data.get("identity", {})
+    oidc = identity.get("oidc")
+    audit = data.get("audit", {"sink": "file"})
+    return Config(
+        public_url=URL(data["public_url"].rstrip("/")),
+        upstream=UpstreamConfig(
+            url=URL(up["url"].rstrip("/")),
+            timeout_s=float(up.get("timeout_s", 30.0)),
+            connect_timeout_s=float(up.get("connect_timeout_s", 5.0)),
+            max_connections=int(up.get("max_connections", 100)),
+            auth=UpstreamAuth(auth["type"], credential),
+        ),
+        apps=base / data["apps"],
+        state=data["state"],
+        host=listen.get("host", "127.0.0.1"),
+        port=int(listen.get("port", 8080)),
+        limits=Limits(**data.get("limits", {})),
+        audit=AuditConfig(audit["sink"], base / audit["path"] if "path" in audit else None),
+        identity=IdentityConfig(
+            local_users=base / identity["local_users"] if "local_users" in identity else None,
+            oidc=None
+            if oidc is None
+            else OidcConfig(
+                issuer=oidc["issuer"],
+                client_id=oidc["client_id"],
+                client_secret=secret(oidc, "client_secret", "identity.oidc"),
+                fhir_user_claim=oidc.get("fhir_user_claim", "fhirUser"),
+                scopes=tuple(oidc.get("scopes", ("openid", "profile", "email"))),
+            ),
+        ),
+        source=Path(doc.file),
+    )

@@ -1,0 +1,24 @@
+"""Typed application state (``web.AppKey``) shared by handlers and middlewares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import web
+
+from .config import Config
+from .endpoints import Endpoints
+from .grants import TokenFactory
+from .proxy.rewrite import BaseRewriter
+from .proxy.upstream import Upstream
+from .state import StateStore
+
+Clock = Callable[[], float]
+
+CONFIG = web.AppKey("config", Config)
+ENDPOINTS = web.AppKey("endpoints", Endpoints)
+CLOCK = web.AppKey("clock", Clock)
+TOKEN_FACTORY = web.AppKey("token_factory", TokenFactory)
+STORE = web.AppKey("store", StateStore)
+UPSTREAM = web.AppKey("upstream", Upstream)
+REWRITER = web.AppKey("rewriter", BaseRewriter)
