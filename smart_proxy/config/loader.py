@@ -28,6 +28,12 @@ from .model import (
 from .schema import CONFIG_SCHEMA
 from .yaml_source import YamlDocument, YamlSourceError, load_yaml
 
+_HINTS = {
+    "state": "must be 'memory' or a redis://, rediss:// or unix:// URL",
+    "public_url": "must be an http(s) URL without query or fragment",
+    "url": "must be an http(s) URL without query or fragment",
+    "issuer": "must be an http(s) URL without query or fragment",
+}
 _VALIDATOR = jsonschema.Draft202012Validator(CONFIG_SCHEMA)
 
 
@@ -56,12 +62,8 @@ def _describe(doc: YamlDocument, err: jsonschema.ValidationError) -> str:
     path = list(err.absolute_path)
     where = ".".join(str(p) for p in path) or "(top level)"
     if err.validator == "additionalProperties":
-        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
-        path = path + extra[:1]
-        return f"{doc.file}:{doc.line_of(path)}: {where}: unknown key {', '.join(extra)}"
-    if err.validator == "oneOf":
-        return f"{doc.file}:{doc.line_of(path)}: {where}: {_one_of_message(err)}"
-    return f"{doc.file}:{doc.line_of(path)}: {where}: {err.message}"
+        path += sorted(set(err.instance) - set(err.schema.get("properties", {})))[:1]
+    return f"{doc.file}:{doc.line_of(path)}: {where}: {_message(err)}"
 
 
 def _one_of_message(err: jsonschema.ValidationError) -> str:
@@ -72,7 +74,7 @@ def _one_of_message(err: jsonschema.ValidationError) -> str:
     kind = err.instance.get("type") if isinstance(err.instance, dict) else None
     meant = [e for e in err.context or [] if e.relative_schema_path[0] == _branch_of(branches, kind)]
     if meant:
-        return _describe_inner(meant[0])
+        return _message(meant[0])
     choices = [b.get("properties", {}).get("type", {}).get("const") for b in branches]
     return f"type must be one of {', '.join(str(c) for c in choices)}"
 
@@ -84,7 +86,11 @@ def _branch_of(branches: list[dict[str, Any]], kind: object) -> int:
     return -1
 
 
-def _describe_inner(err: jsonschema.ValidationError) -> str:
+def _message(err: jsonschema.ValidationError) -> str:
+    path = list(err.absolute_path)
+    hint = _HINTS.get(str(path[-1])) if path else None
+    if hint and err.validator in ("anyOf", "pattern"):
+        return f"{err.instance!r} {hint}"
     if err.validator == "oneOf":
         return _one_of_message(err)
     if err.validator == "additionalProperties":

@@ -59,7 +59,10 @@ class StateStore(Protocol):
     async def put(
         self, namespace: str, key: str, value: Mapping[str, Any], ttl: float | None = None
     ) -> None:
-        """Store ``value``, replacing any previous value and TTL."""
+        """Store ``value``, replacing any previous value and TTL.
+
+        A value that is not JSON-compatible raises ``TypeError`` and stores nothing.
+        """
 
     async def add(
         self, namespace: str, key: str, value: Mapping[str, Any], ttl: float | None = None
@@ -89,17 +92,18 @@ class StateStore(Protocol):
     ) -> None:
         """Add members to the set ``key`` (an index such as "grants of patient X").
 
-        ``ttl``, when given, is (re)applied to the whole set.
+        ``ttl``, when given, is (re)applied to the whole set; without it an
+        existing set keeps its expiry.  No members: nothing happens.
         """
 
     async def set_remove(self, namespace: str, key: str, *members: str) -> None:
-        """Remove members from the set ``key``."""
+        """Remove members from the set ``key``; a set left empty no longer exists."""
 
     async def set_members(self, namespace: str, key: str) -> set[str]:
         """All members of the set ``key`` (empty when absent)."""
 
     async def ping(self) -> bool:
-        """``True`` when the backend answers (used by ``/readyz``)."""
+        """``True`` when the backend answers (used by ``/readyz``); never raises."""
 
     async def close(self) -> None:
         """Release connections."""

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from smart_proxy.app import create_app
 from smart_proxy.state import MemoryStore, StoreUnavailable
-from tests.conftest import UPSTREAM_SECRET, make_config
+from tests.support import UPSTREAM_SECRET, make_config
 
 
 class Upstream:
