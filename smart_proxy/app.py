@@ -8,12 +8,24 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
+from app_registry import Registry, load_registry
+
 from .config import Config
 from .endpoints import Endpoints
 from .fhir_route import handle_fhir
 from .grants import TokenFactory, new_token
 from .health import healthz, readyz
-from .keys import CLOCK, CONFIG, ENDPOINTS, REWRITER, STORE, TOKEN_FACTORY, UPSTREAM, Clock
+from .keys import (
+    CLOCK,
+    CONFIG,
+    ENDPOINTS,
+    REGISTRY,
+    REWRITER,
+    STORE,
+    TOKEN_FACTORY,
+    UPSTREAM,
+    Clock,
+)
 from .middlewares import errors, request_id, security_headers
 from .proxy.rewrite import BaseRewriter
 from .proxy.upstream import Upstream, open_session
@@ -28,8 +40,14 @@ def create_app(
     store: StateStore | None = None,
     clock: Clock = time.time,
     token_factory: TokenFactory = new_token,
+    registry: Registry | None = None,
 ) -> web.Application:
-    """Build the proxy.  ``store`` may be given (tests); otherwise ``config.state`` opens one."""
+    """Build the proxy.
+
+    ``store`` and ``registry`` may be given (tests); otherwise ``config.state`` opens
+    the store and the registry is loaded from ``config.apps`` (``RegistryError`` on
+    any problem: start-up stops).
+    """
     app = web.Application(
         middlewares=[request_id, security_headers(config.is_https), errors],
         client_max_size=config.limits.max_request_body_bytes,
@@ -39,6 +57,7 @@ def create_app(
     app[ENDPOINTS] = endpoints
     app[CLOCK] = clock
     app[TOKEN_FACTORY] = token_factory
+    app[REGISTRY] = registry if registry is not None else load_registry(config.apps)
     app[REWRITER] = BaseRewriter(config.upstream.url, endpoints.fhir_base)
     app.cleanup_ctx.append(_state(store))
     app.cleanup_ctx.append(_upstream)

@@ -9,7 +9,10 @@ from collections.abc import Callable, Sequence
 
 from aiohttp import web
 
+from app_registry import RegistryError, load_registry
+
 from .access_log import AccessLogger
+from .apps_command import add_apps_commands
 from .config import ConfigError, load_config
 
 Command = Callable[[argparse.Namespace], int]
@@ -50,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--seed", type=int, default=42)
     sandbox.add_argument("--patients", type=int, default=8)
     sandbox.set_defaults(command=_sandbox)
+
+    add_apps_commands(sub)
     return parser
 
 
@@ -58,11 +63,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     try:
         config = load_config(args.config)
-    except ConfigError as exc:
+        app = create_app(config)
+    except (ConfigError, RegistryError) as exc:
         print(exc, file=sys.stderr)
         return 2
     web.run_app(
-        create_app(config),
+        app,
         host=config.host,
         port=config.port,
         access_log_class=AccessLogger,
@@ -74,10 +80,11 @@ def _serve(args: argparse.Namespace) -> int:
 def _check_config(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config)
-    except ConfigError as exc:
+        registry = load_registry(config.apps)
+    except (ConfigError, RegistryError) as exc:
         print(exc, file=sys.stderr)
         return 2
-    print(f"{args.config}: OK (FHIR base {config.fhir_base})")
+    print(f"{args.config}: OK (FHIR base {config.fhir_base}, {len(registry)} app(s))")
     return 0
 
 

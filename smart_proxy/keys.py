@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from app_registry import Registry
+
 from .config import Config
 from .endpoints import Endpoints
 from .grants import TokenFactory
@@ -22,3 +24,4 @@ TOKEN_FACTORY = web.AppKey("token_factory", TokenFactory)
 STORE = web.AppKey("store", StateStore)
 UPSTREAM = web.AppKey("upstream", Upstream)
 REWRITER = web.AppKey("rewriter", BaseRewriter)
+REGISTRY = web.AppKey("registry", Registry)

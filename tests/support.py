@@ -9,6 +9,7 @@ from yarl import URL
 from smart_proxy.config import Config, Limits, UpstreamConfig
 from smart_proxy.config.model import Secret, UpstreamAuth
 
+DEMO_APPS = Path(__file__).resolve().parent.parent / "smart_proxy" / "demo" / "apps.yaml"
 UPSTREAM_SECRET = "proxy-own-upstream-credential"
 
 
@@ -22,7 +23,7 @@ def make_config(upstream_url: str, **overrides: object) -> Config:
     values: dict[str, object] = {
         "public_url": URL("https://proxy.example.org"),
         "upstream": upstream,
-        "apps": Path("apps.yaml"),
+        "apps": DEMO_APPS,
         "state": "memory",
         "limits": Limits(),
     }

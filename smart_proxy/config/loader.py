@@ -26,7 +26,7 @@ from .model import (
     UpstreamConfig,
 )
 from .schema import CONFIG_SCHEMA
-from .yaml_source import YamlDocument, YamlSourceError, load_yaml
+from app_registry.yaml_source import YamlDocument, parse_yaml
 
 _HINTS = {
     "state": "must be 'memory' or a redis://, rediss:// or unix:// URL",
@@ -49,21 +49,26 @@ def load_config(path: str | Path, *, environ: Mapping[str, str] | None = None) -
     env = os.environ if environ is None else environ
     file = Path(path)
     try:
-        doc = load_yaml(file)
-    except YamlSourceError as exc:
-        raise ConfigError([str(exc)]) from None
-    problems = [_describe(doc, err) for err in _VALIDATOR.iter_errors(doc.data)]
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{file}:0: file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{file}:0: cannot read: {exc}"]) from None
+    doc = parse_yaml(text)
+    if doc.problems:
+        raise ConfigError([f"{file}:{line}: {message}" for _, line, message in doc.problems])
+    problems = [_describe(file, doc, err) for err in _VALIDATOR.iter_errors(doc.value)]
     if problems:
         raise ConfigError(sorted(set(problems), key=_line_order))
-    return _build(doc, file.resolve().parent, env)
+    return _build(file, doc, file.resolve().parent, env)
 
 
-def _describe(doc: YamlDocument, err: jsonschema.ValidationError) -> str:
+def _describe(file: Path, doc: YamlDocument, err: jsonschema.ValidationError) -> str:
     path = list(err.absolute_path)
     where = ".".join(str(p) for p in path) or "(top level)"
     if err.validator == "additionalProperties":
         path += sorted(set(err.instance) - set(err.schema.get("properties", {})))[:1]
-    return f"{doc.file}:{doc.line_of(path)}: {where}: {_message(err)}"
+    return f"{file}:{doc.line_of(tuple(path)) or 1}: {where}: {_message(err)}"
 
 
 def _one_of_message(err: jsonschema.ValidationError) -> str:
@@ -104,8 +109,8 @@ def _line_order(problem: str) -> tuple[int, str]:
     return (int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0, problem)
 
 
-def _build(doc: YamlDocument, base: Path, env: Mapping[str, str]) -> Config:
-    data: dict[str, Any] = doc.data
+def _build(file: Path, doc: YamlDocument, base: Path, env: Mapping[str, str]) -> Config:
+    data: dict[str, Any] = doc.value
 
     def secret(section: Mapping[str, Any], key: str, where: str) -> Secret | None:
         if key in section:
@@ -114,8 +119,8 @@ def _build(doc: YamlDocument, base: Path, env: Mapping[str, str]) -> Config:
         if var is None:
             return None
         if var not in env:
-            line = doc.line_of(where.split(".") + [f"{key}_env"])
-            raise ConfigError([f"{doc.file}:{line}: {where}.{key}_env: variable {var} is not set"])
+            line = doc.line_of((*where.split("."), f"{key}_env"))
+            raise ConfigError([f"{file}:{line}: {where}.{key}_env: variable {var} is not set"])
         return Secret(env[var])
 
     up = data["upstream"]
@@ -154,5 +159,5 @@ def _build(doc: YamlDocument, base: Path, env: Mapping[str, str]) -> Config:
                 scopes=tuple(oidc.get("scopes", ("openid", "profile", "email"))),
             ),
         ),
-        source=Path(doc.file),
+        source=file,
     )

@@ -92,7 +92,7 @@ def test_minimal_file_gets_defaults(tmp_path: Path) -> None:
                          "{url: http://u/fhir, auth: {type: basic, username: u, password: p, verify: false}}"),
          "proxy.yaml:2: upstream.auth: unknown key verify"),
         (MINIMAL + "identity: {}\n", "proxy.yaml:5: identity: {} should be non-empty"),
-        ("public_url: [unclosed\n", "proxy.yaml:2: invalid YAML"),
+        ("public_url: [unclosed\n", "proxy.yaml:2: YAML syntax error: while parsing a flow sequence"),
         ("- just\n- a list\n", "proxy.yaml:1: (top level): ['just', 'a list'] is not of type 'object'"),
     ],
 )

@@ -1,0 +1,103 @@
+"""``smart-proxy demo``: the sandbox FHIR server and the proxy in one process.
+
+Memory state, the packaged demo app registry, and the sandbox's synthetic
+patients.  Development conveniences are explicit and announced: the sandbox
+listens on loopback only and carries no security of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from pathlib import Path
+
+from aiohttp import web
+from yarl import URL
+
+from .access_log import AccessLogger
+from .app import create_app
+from .config import Config, UpstreamConfig
+from .grants import Grant, issue_access_token
+from .keys import STORE
+from .sandbox import create_sandbox_app, generate
+
+log = logging.getLogger("smart_proxy.demo")
+
+DEMO_DIR = Path(__file__).parent / "demo"
+DEMO_TOKEN_TTL_S = 3600
+DEMO_SCOPES = ("patient/*.rs",)
+
+
+def demo_config(host: str, port: int) -> Config:
+    return Config(
+        public_url=URL(f"http://{host}:{port}"),
+        upstream=UpstreamConfig(url=URL(f"http://{host}:{port + 1}/fhir")),
+        apps=DEMO_DIR / "apps.yaml",
+        state="memory",
+        host=host,
+        port=port,
+    )
+
+
+def first_patient_id(seed: int = 42) -> str:
+    return next(r["id"] for r in generate(seed, 8) if r["resourceType"] == "Patient")
+
+
+async def serve_demo(host: str, port: int) -> None:
+    config = demo_config(host, port)
+    sandbox = web.AppRunner(create_sandbox_app(), access_log=None)
+    proxy_app = create_app(config)
+    proxy = web.AppRunner(proxy_app, access_log_class=AccessLogger)
+    await sandbox.setup()
+    await web.TCPSite(sandbox, host, port + 1).start()
+    await proxy.setup()
+    await web.TCPSite(proxy, host, port).start()
+    try:
+        patient = first_patient_id()
+        now = time.time()
+        grant = Grant(
+            grant_id=str(uuid.uuid4()),
+            client_id="demo-console",
+            scopes=DEMO_SCOPES,
+            issued_at=now,
+            expires_at=now + DEMO_TOKEN_TTL_S,
+            patient=patient,
+        )
+        token = await issue_access_token(proxy_app[STORE], grant, now)
+        log.warning("demo: issued a development access token for patient %s", patient)
+        print(banner(config, patient, token), flush=True)
+        await asyncio.Event().wait()
+    finally:
+        await proxy.cleanup()
+        await sandbox.cleanup()
+
+
+def banner(config: Config, patient: str, token: str) -> str:
+    base = config.fhir_base
+    return f"""
+smart-proxy demo: for development only (memory state, synthetic data)
+
+  FHIR base (through the proxy)  {base}
+  CapabilityStatement            {base}/metadata
+  Readiness                      {config.public_url}/readyz
+  Sandbox FHIR server (direct)   {config.upstream.url}   (no security; loopback only)
+  App registry                   {config.apps}
+
+  A development access token for patient {patient}, valid one hour, scopes {' '.join(DEMO_SCOPES)}:
+    {token}
+
+  Try:
+    curl -H "Authorization: Bearer {token}" {base}/Patient/{patient}
+    curl -H "Authorization: Bearer {token}" "{base}/Observation?patient={patient}&category=laboratory"
+
+Press Ctrl+C to stop.
+"""
+
+
+def run_demo(host: str = "127.0.0.1", port: int = 8080) -> None:
+    try:
+        asyncio.run(serve_demo(host, port))
+    except KeyboardInterrupt:
+        pass
