@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import hashlib
 import time
 import uuid
@@ -34,7 +35,7 @@ async def test_50mb_binary_streams_under_150mb_rss(tmp_path: Path) -> None:
         async with aiohttp.ClientSession() as session:
             async with session.post(
                 f"http://127.0.0.1:{sandbox_port}/fhir/Binary",
-                data=payload,
+                data=io.BytesIO(payload),
                 headers={"Content-Type": "application/octet-stream"},
             ) as created:
                 assert created.status == 201
