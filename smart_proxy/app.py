@@ -10,7 +10,11 @@ from aiohttp import web
 
 from app_registry import Registry, load_registry
 
+from .auth.discovery import add_discovery_routes
+from .auth.signing import SigningKey
 from .config import Config
+from .consent import ConsentStore
+from .cors import add_cors_headers, cors_preflight
 from .endpoints import Endpoints
 from .fhir_route import handle_fhir
 from .grants import TokenFactory, new_token
@@ -21,6 +25,8 @@ from .keys import (
     ENDPOINTS,
     REGISTRY,
     REWRITER,
+    SIGNING_KEY,
+    CONSENTS,
     STORE,
     TOKEN_FACTORY,
     UPSTREAM,
@@ -49,7 +55,7 @@ def create_app(
     any problem: start-up stops).
     """
     app = web.Application(
-        middlewares=[request_id, security_headers(config.is_https), errors],
+        middlewares=[request_id, errors, cors_preflight],
         client_max_size=config.limits.max_request_body_bytes,
     )
     endpoints = Endpoints(config.public_url)
@@ -59,8 +65,12 @@ def create_app(
     app[TOKEN_FACTORY] = token_factory
     app[REGISTRY] = registry if registry is not None else load_registry(config.apps)
     app[REWRITER] = BaseRewriter(config.upstream.url, endpoints.fhir_base)
+    app.on_response_prepare.append(security_headers(config.is_https))
+    app.on_response_prepare.append(add_cors_headers)
     app.cleanup_ctx.append(_state(store))
     app.cleanup_ctx.append(_upstream)
+    app[SIGNING_KEY] = SigningKey.from_file(config.signing_key) if config.signing_key else SigningKey.generate()
+    add_discovery_routes(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_route("*", "/fhir", handle_fhir)
@@ -72,6 +82,7 @@ def _state(given: StateStore | None) -> Callable[[web.Application], AsyncIterato
     async def state(app: web.Application) -> AsyncIterator[None]:
         store = given if given is not None else open_store(app[CONFIG].state)
         app[STORE] = store
+        app[CONSENTS] = ConsentStore(store)
         yield
         if given is None:
             await store.close()

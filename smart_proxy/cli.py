@@ -13,6 +13,8 @@ from app_registry import RegistryError, load_registry
 
 from .access_log import AccessLogger
 from .apps_command import add_apps_commands
+from .identity.cli import add_users_commands
+from .auth.signing import SigningKeyError
 from .config import ConfigError, load_config
 
 Command = Callable[[argparse.Namespace], int]
@@ -54,7 +56,14 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--patients", type=int, default=8)
     sandbox.set_defaults(command=_sandbox)
 
+    keys = sub.add_parser("keys", help="manage the id_token signing key")
+    keys_sub = keys.add_subparsers(required=True, metavar="ACTION")
+    generate = keys_sub.add_parser("generate", help="write a new RSA private key (mode 0600)")
+    generate.add_argument("path", metavar="FILE")
+    generate.set_defaults(command=_generate_key)
+
     add_apps_commands(sub)
+    add_users_commands(sub)
     return parser
 
 
@@ -64,7 +73,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config)
         app = create_app(config)
-    except (ConfigError, RegistryError) as exc:
+    except (ConfigError, RegistryError, SigningKeyError) as exc:
         print(exc, file=sys.stderr)
         return 2
     web.run_app(
@@ -85,6 +94,20 @@ def _check_config(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     print(f"{args.config}: OK (FHIR base {config.fhir_base}, {len(registry)} app(s))")
+    return 0
+
+
+def _generate_key(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .auth.signing import write_new_key
+
+    try:
+        kid = write_new_key(Path(args.path))
+    except FileExistsError:
+        print(f"{args.path}: exists; refusing to overwrite a signing key", file=sys.stderr)
+        return 1
+    print(f"{args.path}: new RSA signing key, kid {kid}")
     return 0
 
 

@@ -46,3 +46,11 @@ class Endpoints:
     @property
     def jwks(self) -> URL:
         return self.public_url / ".well-known" / "jwks.json"
+
+    @property
+    def smart_style(self) -> URL:
+        return self.public_url / "auth" / "smart-style.json"
+
+    @property
+    def ehr_launch(self) -> URL:
+        return self.public_url / "auth" / "ehr-launch"

@@ -8,7 +8,9 @@ from aiohttp import web
 
 from app_registry import Registry
 
+from .auth.signing import SigningKey
 from .config import Config
+from .consent import ConsentStore
 from .endpoints import Endpoints
 from .grants import TokenFactory
 from .proxy.rewrite import BaseRewriter
@@ -25,3 +27,5 @@ STORE = web.AppKey("store", StateStore)
 UPSTREAM = web.AppKey("upstream", Upstream)
 REWRITER = web.AppKey("rewriter", BaseRewriter)
 REGISTRY = web.AppKey("registry", Registry)
+SIGNING_KEY = web.AppKey("signing_key", SigningKey)
+CONSENTS = web.AppKey("consents", ConsentStore)

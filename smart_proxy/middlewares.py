@@ -1,7 +1,8 @@
 """Middlewares applied to every response: request id, security headers, errors.
 
-Order (outermost first): ``request_id`` → ``security_headers`` → ``errors``.
-Errors are rendered inside the security headers so refusals carry them too.
+Order (outermost first): ``request_id`` → ``errors``.  Security headers are
+added by an ``on_response_prepare`` hook so that every answer, streamed or not,
+refusal or not, carries them.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -44,28 +46,19 @@ def request_id_of(request: web.Request) -> str:
 @web.middleware
 async def request_id(request: web.Request, handler: Handler) -> web.StreamResponse:
     incoming = request.headers.get("X-Request-Id", "")
-    rid = incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else secrets.token_hex(8)
-    request[REQUEST_ID] = rid
-    try:
-        response = await handler(request)
-    except web.HTTPException as exc:
-        exc.headers["X-Request-Id"] = rid
-        raise
-    if not response.prepared:
-        response.headers["X-Request-Id"] = rid
-    return response
+    request[REQUEST_ID] = incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else secrets.token_hex(8)
+    return await handler(request)
 
 
-def security_headers(https: bool) -> web.Middleware:
-    @web.middleware
-    async def apply(request: web.Request, handler: Handler) -> web.StreamResponse:
-        response = await handler(request)
-        if not response.prepared:
-            for name, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
-            if https:
-                response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+def security_headers(https: bool) -> Callable[[web.Request, web.StreamResponse], Awaitable[None]]:
+    """An ``on_response_prepare`` hook: streamed answers get the headers too."""
+
+    async def apply(request: web.Request, response: web.StreamResponse) -> None:
+        response.headers["X-Request-Id"] = request_id_of(request) or "-"
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if https:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
 
     return apply
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import aiohttp
 
+from smart_proxy.auth.signing import write_new_key
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -53,6 +55,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 def proxy_config(tmp: Path, proxy_port: int, upstream_port: int, state: str) -> Path:
     (tmp / "apps.yaml").write_text("apps: []\n")
+    key = tmp / "id-token.pem"
+    if not key.exists():
+        write_new_key(key)
     path = tmp / "proxy.yaml"
     path.write_text(
         f"public_url: http://127.0.0.1:{proxy_port}\n"
@@ -60,5 +65,6 @@ def proxy_config(tmp: Path, proxy_port: int, upstream_port: int, state: str) -> 
         f"upstream: {{url: 'http://127.0.0.1:{upstream_port}/fhir', timeout_s: 60}}\n"
         "apps: apps.yaml\n"
         f"state: '{state}'\n"
+        "signing_key: id-token.pem\n"
     )
     return path

@@ -18,6 +18,7 @@ from yarl import URL
 from .model import (
     AuditConfig,
     Config,
+    EhrLaunchConfig,
     IdentityConfig,
     Limits,
     OidcConfig,
@@ -58,6 +59,10 @@ def load_config(path: str | Path, *, environ: Mapping[str, str] | None = None) -
     if doc.problems:
         raise ConfigError([f"{file}:{line}: {message}" for _, line, message in doc.problems])
     problems = [_describe(file, doc, err) for err in _VALIDATOR.iter_errors(doc.value)]
+    if not problems and doc.value.get("state") != "memory" and "signing_key" not in doc.value:
+        line = doc.line_of(("state",))
+        problems.append(f"{file}:{line}: state: replicas sharing {doc.value['state'].split('://')[0]}:// "
+                        "state need one id_token key: set signing_key")
     if problems:
         raise ConfigError(sorted(set(problems), key=_line_order))
     return _build(file, doc, file.resolve().parent, env)
@@ -159,5 +164,7 @@ def _build(file: Path, doc: YamlDocument, base: Path, env: Mapping[str, str]) ->
                 scopes=tuple(oidc.get("scopes", ("openid", "profile", "email"))),
             ),
         ),
+        signing_key=base / data["signing_key"] if "signing_key" in data else None,
+        ehr_launch=EhrLaunchConfig(**data["ehr_launch"]) if "ehr_launch" in data else None,
         source=file,
     )

@@ -75,6 +75,14 @@ class IdentityConfig:
 
 
 @dataclass(frozen=True)
+class EhrLaunchConfig:
+    """The EHR's own credential for creating launch contexts (stored hashed)."""
+
+    credential_hash: str = field(repr=False)
+    ttl_s: int = 300
+
+
+@dataclass(frozen=True)
 class Config:
     public_url: URL
     upstream: UpstreamConfig
@@ -85,6 +93,8 @@ class Config:
     limits: Limits = Limits()
     audit: AuditConfig = AuditConfig()
     identity: IdentityConfig = IdentityConfig()
+    signing_key: Path | None = None
+    ehr_launch: EhrLaunchConfig | None = None
     source: Path | None = None
 
     @property

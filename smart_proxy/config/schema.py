@@ -82,6 +82,16 @@ CONFIG_SCHEMA: dict[str, Any] = {
             },
         },
         "apps": {"type": "string", "minLength": 1},
+        "signing_key": {"type": "string", "minLength": 1},
+        "ehr_launch": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["credential_hash"],
+            "properties": {
+                "credential_hash": {"type": "string", "pattern": r"^(scrypt\$|\$argon2id\$|pbkdf2_sha256\$)"},
+                "ttl_s": {"type": "integer", "minimum": 30, "maximum": 3600},
+            },
+        },
         "state": {
             "type": "string",
             "anyOf": [{"const": "memory"}, {"pattern": r"^(rediss?|unix)://"}],

@@ -56,3 +56,15 @@ def test_apps_list_shows_status(capsys: pytest.CaptureFixture[str]) -> None:
     assert rows["demo-patient-app"] == "approved"
     assert rows["demo-pending-app"] == "pending"
     assert rows["demo-suspended-app"] == "suspended"
+
+
+def test_keys_generate_writes_private_key_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from smart_proxy.auth.signing import SigningKey
+
+    path = tmp_path / "k.pem"
+    assert main(["keys", "generate", str(path)]) == 0
+    kid = capsys.readouterr().out.strip().rsplit(" ", 1)[1]
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert SigningKey.from_file(path).kid == kid
+    assert main(["keys", "generate", str(path)]) == 1
+    assert "refusing to overwrite" in capsys.readouterr().err

@@ -24,6 +24,8 @@ identity:
   local_users: users.yaml
   oidc: {issuer: https://portal.example.org, client_id: smart-proxy, client_secret_env: OIDC_SECRET}
 limits: {max_request_body_bytes: 1048576}
+signing_key: keys/id-token.pem
+ehr_launch: {credential_hash: "scrypt$16384$8$1$c2FsdA$a2V5"}
 """
 
 
@@ -49,6 +51,18 @@ def test_valid_file_loads_with_paths_relative_to_it(tmp_path: Path) -> None:
     assert config.identity.oidc.client_secret.value == "s"
     assert config.limits.max_request_body_bytes == 1048576
     assert config.state == "redis://127.0.0.1:6379/0"
+    assert config.signing_key == tmp_path / "keys/id-token.pem"
+    assert config.ehr_launch is not None and config.ehr_launch.ttl_s == 300
+    assert "scrypt" not in repr(config.ehr_launch)
+
+
+def test_shared_state_requires_a_signing_key(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL.replace("state: memory", "state: redis://127.0.0.1:6379/0"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    assert caught.value.problems == [
+        f"{tmp_path}/proxy.yaml:4: state: replicas sharing redis:// state need one id_token key: set signing_key"
+    ]
 
 
 def test_secrets_never_appear_in_repr(tmp_path: Path) -> None:
