@@ -14,10 +14,11 @@ from .auth.discovery import add_discovery_routes
 from .auth.signing import SigningKey
 from .config import Config
 from .consent import ConsentStore
+from .consent.store import CONSENT_NS
 from .cors import add_cors_headers, cors_preflight
 from .endpoints import Endpoints
 from .fhir_route import handle_fhir
-from .grants import TokenFactory, new_token
+from .grants import GRANT_NS, TOKEN_NS, TokenFactory, new_token
 from .health import healthz, readyz
 from .keys import (
     CLOCK,
@@ -36,6 +37,7 @@ from .middlewares import errors, request_id, security_headers
 from .proxy.rewrite import BaseRewriter
 from .proxy.upstream import Upstream, open_session
 from .state import StateStore, open_store
+from .state.read_cache import ReadCachedStore
 
 log = logging.getLogger("smart_proxy")
 
@@ -80,7 +82,7 @@ def create_app(
 
 def _state(given: StateStore | None) -> Callable[[web.Application], AsyncIterator[None]]:
     async def state(app: web.Application) -> AsyncIterator[None]:
-        store = given if given is not None else open_store(app[CONFIG].state)
+        store = given if given is not None else _open_store(app[CONFIG].state)
         app[STORE] = store
         app[CONSENTS] = ConsentStore(store)
         yield
@@ -88,6 +90,14 @@ def _state(given: StateStore | None) -> Callable[[web.Application], AsyncIterato
             await store.close()
 
     return state
+
+
+def _open_store(spec: str) -> StateStore:
+    store = open_store(spec)
+    if spec == "memory":
+        return store
+    # Hot FHIR-path lookups: token → grant → consent, at most one second stale across replicas.
+    return ReadCachedStore(store, (TOKEN_NS, GRANT_NS, CONSENT_NS))
 
 
 async def _upstream(app: web.Application) -> AsyncIterator[None]:
