@@ -2,7 +2,8 @@
 
 1. validate the path (no dot segments, no encoded separators),
 2. ``metadata`` is public: the upstream CapabilityStatement plus SMART security,
-3. everything else needs a live grant (401 otherwise),
+3. everything else needs a live grant of a still-approved app under a still-active
+   consent (401 otherwise) whose scopes allow the interaction (403/400 otherwise),
 4. forward with the header allow-list and the proxy's own credential,
 5. relay: rewrite server URLs in JSON, stream everything else.
 """
@@ -15,8 +16,8 @@ from aiohttp import web
 from multidict import CIMultiDict
 from yarl import URL
 
-from .bearer import authenticate
-from .keys import CLOCK, CONFIG, ENDPOINTS, REWRITER, STORE, UPSTREAM
+from .gate import admit
+from .keys import CONFIG, ENDPOINTS, REWRITER, UPSTREAM
 from .middlewares import request_id_of
 from .outcome import BadRequest, MethodNotAllowed
 from .proxy.capability import with_smart_security
@@ -47,7 +48,7 @@ async def handle_fhir(request: web.Request) -> web.StreamResponse:
     tail = fhir_tail(request)
     if tail == "metadata" and request.method in ("GET", "HEAD"):
         return await _capability(request)
-    await authenticate(request, app[STORE], app[CLOCK]())
+    await admit(request, tail)
     config = app[CONFIG]
     body = await read_body(request, config.limits.max_request_body_bytes)
     upstream = app[UPSTREAM]

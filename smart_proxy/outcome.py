@@ -52,6 +52,17 @@ class Unauthorized(FhirError):
         super().__init__(message, {"WWW-Authenticate": challenge})
 
 
+class Forbidden(FhirError):
+    """RFC 6750 §3.1 ``insufficient_scope``: the token is fine, the scope is not."""
+
+    status, issue_code = 403, "forbidden"
+    default_message = "The access token does not grant this interaction."
+
+    def __init__(self, message: str | None = None):
+        challenge = 'Bearer realm="smart-proxy", error="insufficient_scope"'
+        super().__init__(message, {"WWW-Authenticate": challenge})
+
+
 class NotFound(FhirError):
     status, issue_code = 404, "not-found"
     default_message = "Resource not found."

@@ -24,9 +24,10 @@ def issue_token(store: StateStore) -> Callable[..., object]:
     async def issue(**fields: object) -> str:
         now = time.time()
         grant = Grant(
-            grant_id=str(uuid.uuid4()),
-            client_id=str(fields.pop("client_id", "demo-app")),
-            scopes=tuple(fields.pop("scopes", ("patient/*.rs",))),  # type: ignore[arg-type]
+            grant_id=str(fields.pop("grant_id", uuid.uuid4())),
+            client_id=str(fields.pop("client_id", "demo-patient-app")),
+            scopes=tuple(fields.pop("scopes", ("patient/*.cruds",))),  # type: ignore[arg-type]
+            patient=fields.pop("patient", "p1"),  # type: ignore[arg-type]
             issued_at=now - 1,
             expires_at=now + float(fields.pop("ttl", 3600)),  # type: ignore[arg-type]
             **fields,  # type: ignore[arg-type]

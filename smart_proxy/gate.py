@@ -1,0 +1,54 @@
+"""Steps 1, 2 and 5 of the request path: who is calling, are they still allowed, may they do this.
+
+The grant alone is not enough: on every call the app must still be approved in
+the registry (suspension and revocation take effect at once) and the consent the
+grant was issued under must still be active (withdrawal and expiry take effect
+at once).  Failing either is ``401 invalid_token``: the token is no longer good.
+Then ``scopes.policy.decide`` judges the call itself.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from scopes import ScopeSet
+from scopes.decision import Decision, Reason
+from scopes.policy import GrantContext, decide
+from scopes.request import FhirRequest, RequestError, parse_request
+
+from .bearer import authenticate
+from .grants import Grant
+from .keys import CLOCK, CONSENTS, REGISTRY, STORE
+from .outcome import BadRequest, Forbidden, Unauthorized
+
+
+async def admit(request: web.Request, tail: str) -> tuple[Grant, FhirRequest, Decision]:
+    app = request.app
+    now = app[CLOCK]()
+    grant = await authenticate(request, app[STORE], now)
+    registered = app[REGISTRY].get(grant.client_id)
+    if registered is None or not registered.is_approved(datetime.fromtimestamp(now, UTC)):
+        raise Unauthorized("The app is no longer approved.", error="invalid_token")
+    if grant.consent_id is not None and not await app[CONSENTS].is_active(grant.consent_id, now):
+        raise Unauthorized("The patient's consent has ended.", error="invalid_token")
+    fhir_request = _parse(request, tail)
+    decision = decide(
+        GrantContext(ScopeSet.from_strings(grant.scopes), grant.patient, grant.fhir_user),
+        fhir_request,
+    )
+    if not decision.allowed:
+        if decision.reason is Reason.UNSUPPORTED:
+            raise BadRequest(decision.message)
+        raise Forbidden(decision.message)
+    return grant, fhir_request, decision
+
+
+def _parse(request: web.Request, tail: str) -> FhirRequest:
+    segments = [unquote(part) for part in tail.split("/")] if tail else []
+    try:
+        return parse_request(request.method, segments, tuple(request.query.items()))
+    except RequestError as exc:
+        raise BadRequest(str(exc)) from None

@@ -1,0 +1,122 @@
+"""The gate on every FHIR call: app still approved, consent still active, scope covers the call."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from smart_proxy.app import create_app
+from smart_proxy.consent import ConsentRecord, ConsentStore
+from smart_proxy.grants import revoke_grant
+from smart_proxy.state import MemoryStore
+from tests.support import make_config
+
+
+@pytest.fixture
+async def upstream(aiohttp_server: Any) -> Any:
+    calls: list[str] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        calls.append(request.path)
+        return web.json_response({"resourceType": "Observation", "id": "o1"},
+                                 content_type="application/fhir+json")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    server = await aiohttp_server(app)
+    server.calls = calls
+    return server
+
+
+@pytest.fixture
+async def proxy(aiohttp_client: Any, upstream: Any, store: MemoryStore) -> TestClient:
+    return await aiohttp_client(create_app(make_config(str(upstream.make_url("/fhir"))), store=store))
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize(
+    ("client_id", "status"),
+    [("demo-patient-app", 200), ("demo-suspended-app", 401), ("demo-pending-app", 401), ("no-such-app", 401)],
+)
+async def test_app_must_be_approved_now(
+    proxy: TestClient, upstream: Any, issue_token: Any, client_id: str, status: int
+) -> None:
+    token = await issue_token(client_id=client_id)
+    response = await proxy.get("/fhir/Observation/o1", headers=bearer(token))
+    assert response.status == status
+    assert len(upstream.calls) == (1 if status == 200 else 0)
+
+
+async def test_consent_withdrawal_and_expiry_end_access(
+    proxy: TestClient, upstream: Any, issue_token: Any, store: MemoryStore
+) -> None:
+    consents = ConsentStore(store)
+    now = time.time()
+    await consents.save(ConsentRecord("c-live", "p1", "demo-patient-app", ("patient/*.rs",), now - 10))
+    await consents.save(ConsentRecord("c-old", "p1", "demo-patient-app", ("patient/*.rs",), now - 10,
+                                      expires_at=now - 1))
+    live = await issue_token(consent_id="c-live")
+    expired = await issue_token(consent_id="c-old")
+    missing = await issue_token(consent_id="c-never-saved")
+    assert (await proxy.get("/fhir/Observation/o1", headers=bearer(live))).status == 200
+    assert (await proxy.get("/fhir/Observation/o1", headers=bearer(expired))).status == 401
+    assert (await proxy.get("/fhir/Observation/o1", headers=bearer(missing))).status == 401
+    await consents.revoke("c-live", now, by="patient")
+    response = await proxy.get("/fhir/Observation/o1", headers=bearer(live))
+    assert response.status == 401
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+    assert len(upstream.calls) == 1
+
+
+async def test_revoked_grant_fails_on_next_call(
+    proxy: TestClient, issue_token: Any, store: MemoryStore
+) -> None:
+    token = await issue_token(grant_id="g-1")
+    assert (await proxy.get("/fhir/Observation/o1", headers=bearer(token))).status == 200
+    await revoke_grant(store, "g-1")
+    assert (await proxy.get("/fhir/Observation/o1", headers=bearer(token))).status == 401
+
+
+@pytest.mark.parametrize(
+    ("scopes", "patient", "method", "path", "status"),
+    [
+        (("patient/Observation.rs",), "p1", "GET", "/fhir/Observation/o1", 200),
+        (("patient/Observation.rs",), "p1", "GET", "/fhir/Observation?code=x", 200),
+        (("patient/Observation.rs",), "p1", "GET", "/fhir/Patient/p1/Observation", 200),
+        (("patient/Observation.r",), "p1", "GET", "/fhir/Observation?code=x", 403),
+        (("patient/Observation.s",), "p1", "GET", "/fhir/Observation/o1", 403),
+        (("patient/Observation.rs",), "p1", "GET", "/fhir/Condition/c1", 403),
+        (("patient/Observation.rs",), "p1", "POST", "/fhir/Observation", 403),
+        (("patient/Observation.rs",), "p1", "DELETE", "/fhir/Observation/o1", 403),
+        (("patient/Observation.read",), "p1", "GET", "/fhir/Observation/o1", 200),
+        (("patient/Observation.rs",), None, "GET", "/fhir/Observation/o1", 403),
+        (("patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory",),
+         "p1", "GET", "/fhir/Observation?category=laboratory", 403),
+        (("patient/*.rs",), "p1", "GET", "/fhir/Patient/p1/$everything", 400),
+        (("patient/*.rs",), "p1", "POST", "/fhir", 400),
+        (("patient/*.rs",), "p1", "GET", "/fhir?_type=Observation", 400),
+        (("patient/*.rs",), "p1", "GET", "/fhir/_history", 400),
+        (("patient/*.rs",), "p1", "GET", "/fhir/$graphql?query=x", 400),
+        (("patient/*.rs",), "p1", "GET", "/fhir/observation/o1", 400),
+        (("patient/*.rs",), "p1", "DELETE", "/fhir/Observation", 400),
+    ],
+)
+async def test_scope_covers_interaction(
+    proxy: TestClient, upstream: Any, issue_token: Any,
+    scopes: tuple[str, ...], patient: str | None, method: str, path: str, status: int,
+) -> None:
+    token = await issue_token(scopes=scopes, patient=patient)
+    response = await proxy.request(method, path, headers=bearer(token))
+    assert response.status == status
+    assert len(upstream.calls) == (1 if status == 200 else 0)
+    if status == 403:
+        assert response.headers["WWW-Authenticate"] == 'Bearer realm="smart-proxy", error="insufficient_scope"'
+        body = await response.json(content_type="application/fhir+json")
+        assert body["issue"][0]["code"] == "forbidden"
