@@ -14,20 +14,22 @@ import uuid
 from pathlib import Path
 
 from aiohttp import web
+
+from app_registry import Registry
 from yarl import URL
 
 from .access_log import AccessLogger
 from .app import create_app
 from .config import Config, UpstreamConfig
 from .grants import Grant, issue_access_token
-from .keys import STORE
+from .keys import REGISTRY, STORE
 from .sandbox import create_sandbox_app, generate
 
 log = logging.getLogger("smart_proxy.demo")
 
 DEMO_DIR = Path(__file__).parent / "demo"
 DEMO_TOKEN_TTL_S = 3600
-DEMO_SCOPES = ("patient/*.rs",)
+DEMO_CLIENT = "demo-patient-app"
 
 
 def demo_config(host: str, port: int) -> Config:
@@ -57,24 +59,31 @@ async def serve_demo(host: str, port: int) -> None:
     try:
         patient = first_patient_id()
         now = time.time()
+        scopes = demo_scopes(proxy_app[REGISTRY])
         grant = Grant(
             grant_id=str(uuid.uuid4()),
-            client_id="demo-console",
-            scopes=DEMO_SCOPES,
+            client_id=DEMO_CLIENT,
+            scopes=scopes,
             issued_at=now,
             expires_at=now + DEMO_TOKEN_TTL_S,
             patient=patient,
         )
         token = await issue_access_token(proxy_app[STORE], grant, now)
         log.warning("demo: issued a development access token for patient %s", patient)
-        print(banner(config, patient, token), flush=True)
+        print(banner(config, patient, token, scopes), flush=True)
         await asyncio.Event().wait()
     finally:
         await proxy.cleanup()
         await sandbox.cleanup()
 
 
-def banner(config: Config, patient: str, token: str) -> str:
+def demo_scopes(registry: Registry) -> tuple[str, ...]:
+    """The demo patient app's unfiltered patient scopes, as if the patient had allowed them all."""
+    app = registry[DEMO_CLIENT]
+    return tuple(s for s in app.scopes if s.startswith("patient/") and "?" not in s)
+
+
+def banner(config: Config, patient: str, token: str, scopes: tuple[str, ...]) -> str:
     base = config.fhir_base
     return f"""
 smart-proxy demo: for development only (memory state, synthetic data)
@@ -85,7 +94,8 @@ smart-proxy demo: for development only (memory state, synthetic data)
   Sandbox FHIR server (direct)   {config.upstream.url}   (no security; loopback only)
   App registry                   {config.apps}
 
-  A development access token for patient {patient}, valid one hour, scopes {' '.join(DEMO_SCOPES)}:
+  A development access token of {DEMO_CLIENT} for patient {patient}, valid one hour,
+  scopes {' '.join(scopes)}:
     {token}
 
   Try:
