@@ -61,6 +61,13 @@ async def cors_preflight(request: web.Request, handler: Handler) -> web.StreamRe
     """Answer CORS preflights for the API paths before authentication runs."""
     origin = request.headers.get("Origin")
     is_preflight = request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers
+    if origin is not None and is_preflight and request.path == "/fhir/metadata":
+        return web.Response(status=204, headers={
+            "Access-Control-Allow-Origin": "*",
+            "Access-Control-Allow-Methods": "GET, OPTIONS",
+            "Access-Control-Allow-Headers": "Accept, Authorization",
+            "Access-Control-Max-Age": "600",
+        })
     if origin is None or not is_preflight or not applies_to(request.path):
         return await handler(request)
     if not _allowed(request, origin):
@@ -80,7 +87,12 @@ async def cors_preflight(request: web.Request, handler: Handler) -> web.StreamRe
 async def add_cors_headers(request: web.Request, response: web.StreamResponse) -> None:
     """``on_response_prepare``: runs for streamed answers too, just before headers leave."""
     origin = request.headers.get("Origin")
-    if origin is None or not applies_to(request.path) or "Access-Control-Allow-Origin" in response.headers:
+    if origin is None or "Access-Control-Allow-Origin" in response.headers:
+        return
+    if request.path == "/fhir/metadata":
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return
+    if not applies_to(request.path):
         return
     response.headers.add("Vary", "Origin")
     if _allowed(request, origin):

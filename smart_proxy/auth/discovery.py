@@ -15,6 +15,7 @@ from aiohttp import web
 
 from ..endpoints import Endpoints
 from ..keys import ENDPOINTS, SIGNING_KEY
+from .openapi import handle_openapi
 from .scopes_supported import SCOPES_SUPPORTED
 
 CAPABILITIES = (
@@ -131,6 +132,7 @@ def add_discovery_routes(app: web.Application) -> None:
         ("/.well-known/openid-configuration", handle_openid_configuration),
         ("/.well-known/jwks.json", handle_jwks),
         ("/auth/smart-style.json", handle_smart_style),
+        ("/auth/openapi.json", handle_openapi),
     ):
         app.router.add_get(path, handler)
         app.router.add_route("OPTIONS", path, handle_preflight)
