@@ -88,7 +88,7 @@ async def main(requests: int, concurrency: int) -> None:
             await wait_until_up(f"http://127.0.0.1:{sandbox_port}/fhir/metadata", sandbox, tmp / "sandbox.log")
             await wait_until_up(f"http://127.0.0.1:{proxy_port}/healthz", proxy, tmp / "proxy.log")
             now = time.time()
-            grant = Grant(str(uuid.uuid4()), "bench", ("patient/*.rs",), now - 1, now + 3600, patient="p1")
+            grant = Grant(str(uuid.uuid4()), "demo-patient-app", ("patient/*.rs",), now - 1, now + 3600, patient="p1")
             token = await issue_access_token(store, grant, now)
             async with aiohttp.ClientSession() as session:
                 async with session.get(f"http://127.0.0.1:{sandbox_port}/fhir/Patient?_count=1") as r:

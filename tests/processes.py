@@ -14,6 +14,8 @@ import aiohttp
 
 from smart_proxy.auth.signing import write_new_key
 
+DEMO_APPS = Path(__file__).resolve().parent.parent / "smart_proxy" / "demo" / "apps.yaml"
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -54,7 +56,6 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def proxy_config(tmp: Path, proxy_port: int, upstream_port: int, state: str) -> Path:
-    (tmp / "apps.yaml").write_text("apps: []\n")
     key = tmp / "id-token.pem"
     if not key.exists():
         write_new_key(key)
@@ -63,7 +64,7 @@ def proxy_config(tmp: Path, proxy_port: int, upstream_port: int, state: str) -> 
         f"public_url: http://127.0.0.1:{proxy_port}\n"
         f"listen: {{host: 127.0.0.1, port: {proxy_port}}}\n"
         f"upstream: {{url: 'http://127.0.0.1:{upstream_port}/fhir', timeout_s: 60}}\n"
-        "apps: apps.yaml\n"
+        f"apps: '{DEMO_APPS}'\n"
         f"state: '{state}'\n"
         "signing_key: id-token.pem\n"
     )
