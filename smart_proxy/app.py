@@ -12,6 +12,8 @@ from app_registry import Registry, load_registry
 
 from .auth.discovery import add_discovery_routes
 from .auth.signing import SigningKey
+from .auth.token_routes import add_token_routes
+from .authorize import add_authorize_routes
 from .config import Config
 from .consent import ConsentStore
 from .consent.store import CONSENT_NS
@@ -73,6 +75,8 @@ def create_app(
     app.cleanup_ctx.append(_upstream)
     app[SIGNING_KEY] = SigningKey.from_file(config.signing_key) if config.signing_key else SigningKey.generate()
     add_discovery_routes(app)
+    add_token_routes(app)
+    add_authorize_routes(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_route("*", "/fhir", handle_fhir)

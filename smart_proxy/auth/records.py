@@ -21,6 +21,7 @@ PENDING_NS = "authz"
 CODE_NS = "code"
 REFRESH_NS = "refresh"
 FAMILY_NS = "refresh_family"
+LAUNCH_NS = "launch"
 
 PENDING_TTL_S = 15 * 60
 CODE_TTL_S = 60
@@ -43,7 +44,11 @@ class _Record:
 
 @dataclass(frozen=True)
 class LaunchContext(_Record):
-    """EHR launch context bound to a ``launch`` id (SMART 2.2 §"EHR Launch")."""
+    """EHR launch context bound to a ``launch`` id (SMART 2.2 §"EHR Launch").
+
+    Stored under :data:`LAUNCH_NS` keyed by ``token_digest(launch_id)``; taken
+    (single use) by ``/auth/authorize``.
+    """
 
     launch_id: str
     patient: str | None = None
@@ -74,6 +79,9 @@ class PendingAuthorization(_Record):
     mfa_passed: bool = False
     patient: str | None = None
     encounter: str | None = None
+    browser: str = ""  # SHA-256 of the browser-binding cookie set at /auth/authorize
+    patients: tuple[str, ...] = ()  # whom the signed-in user may act for
+    aud: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,8 @@ class AuthorizationCode(_Record):
     auth_time: float | None = None
     need_patient_banner: bool | None = None
     issued_tokens: tuple[str, ...] = field(default_factory=tuple)
+    code_challenge_method: str = "S256"
+    aud: str | None = None
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ async def test_no_request_to_the_oauth_endpoints_ends_in_a_server_error(tmp_path
             [str(st), "run", f"http://127.0.0.1:{port}/auth/openapi.json",
              "--checks", "not_a_server_error", "--max-examples", "60", "--seed", "7",
              "--request-timeout", "10", "--no-color"],
-            capture_output=True, text=True, timeout=600,
+            capture_output=True, text=True, timeout=600, cwd=tmp_path,
             env={**os.environ, "SCHEMATHESIS_HOOKS": ""},
         )
         report = result.stdout[-2500:] + result.stderr[-1000:]
