@@ -21,6 +21,8 @@ from yarl import URL
 from .access_log import AccessLogger
 from .app import create_app
 from .config import Config, UpstreamConfig
+from .config.model import IdentityConfig
+from .demo_app import DEMO_APP_PORT, create_demo_app
 from .grants import Grant, issue_access_token
 from .keys import REGISTRY, STORE
 from .sandbox import create_sandbox_app, generate
@@ -38,6 +40,7 @@ def demo_config(host: str, port: int) -> Config:
         upstream=UpstreamConfig(url=URL(f"http://{host}:{port + 1}/fhir")),
         apps=DEMO_DIR / "apps.yaml",
         state="memory",
+        identity=IdentityConfig(local_users=DEMO_DIR / "users.yaml"),
         host=host,
         port=port,
     )
@@ -56,6 +59,13 @@ async def serve_demo(host: str, port: int) -> None:
     await web.TCPSite(sandbox, host, port + 1).start()
     await proxy.setup()
     await web.TCPSite(proxy, host, port).start()
+    demo_app = web.AppRunner(create_demo_app(config), access_log=None)
+    await demo_app.setup()
+    try:
+        await web.TCPSite(demo_app, "127.0.0.1", DEMO_APP_PORT).start()
+        app_url = f"http://127.0.0.1:{DEMO_APP_PORT}/"
+    except OSError:
+        app_url = f"(port {DEMO_APP_PORT} is busy: the demo app is not running)"
     try:
         patient = first_patient_id()
         now = time.time()
@@ -70,9 +80,10 @@ async def serve_demo(host: str, port: int) -> None:
         )
         token = await issue_access_token(proxy_app[STORE], grant, now)
         log.warning("demo: issued a development access token for patient %s", patient)
-        print(banner(config, patient, token, scopes), flush=True)
+        print(banner(config, patient, token, scopes, app_url), flush=True)
         await asyncio.Event().wait()
     finally:
+        await demo_app.cleanup()
         await proxy.cleanup()
         await sandbox.cleanup()
 
@@ -83,7 +94,7 @@ def demo_scopes(registry: Registry) -> tuple[str, ...]:
     return tuple(s for s in app.scopes if s.startswith("patient/") and "?" not in s)
 
 
-def banner(config: Config, patient: str, token: str, scopes: tuple[str, ...]) -> str:
+def banner(config: Config, patient: str, token: str, scopes: tuple[str, ...], app_url: str) -> str:
     base = config.fhir_base
     return f"""
 smart-proxy demo: for development only (memory state, synthetic data)
@@ -93,6 +104,15 @@ smart-proxy demo: for development only (memory state, synthetic data)
   Readiness                      {config.public_url}/readyz
   Sandbox FHIR server (direct)   {config.upstream.url}   (no security; loopback only)
   App registry                   {config.apps}
+
+  Walk through a SMART standalone launch (login, consent, token) with the demo app:
+    {app_url}
+  Demo users (password = username + "-demo-password"; details in {DEMO_DIR / "users.yaml"}):
+    amy        patient p1, may also act for her son p2 (patient picker)
+    omar       patient p3, two-step verification enrolled (TOTP secret in users.yaml)
+    amy-proxy  Amy as Theo's parent (RelatedPerson), acts for p2
+    linh       clinician (Practitioner/prac-1)
+  Connected apps and revoke: {config.public_url}/patient/apps
 
   A development access token of {DEMO_CLIENT} for patient {patient}, valid one hour,
   scopes {' '.join(scopes)}:
