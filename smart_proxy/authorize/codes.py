@@ -34,7 +34,7 @@ def _already_answered(request: web.Request) -> web.Response:
     )
 
 
-def _app_withdrawn(request: web.Request, pending: PendingAuthorization) -> web.Response | None:
+def app_withdrawn(request: web.Request, pending: PendingAuthorization) -> web.Response | None:
     """A page (and no redirect) when the app stopped being approved during the flow."""
     now = datetime.fromtimestamp(request.app[CLOCK](), UTC)
     app = request.app[REGISTRY].get(pending.client_id)
@@ -52,7 +52,7 @@ async def issue_code(
     consent: ConsentRecord | None,
 ) -> web.Response:
     """Consume the transaction, save ``consent`` (if any), store the code, redirect."""
-    if (withdrawn := _app_withdrawn(request, pending)) is not None:
+    if (withdrawn := app_withdrawn(request, pending)) is not None:
         return withdrawn
     if not await finish(request, pending):
         return _already_answered(request)
@@ -84,7 +84,7 @@ async def deny(
     request: web.Request, pending: PendingAuthorization, description: str
 ) -> web.Response:
     """``access_denied`` to the app (RFC 6749 §4.1.2.1; SMART: the user said no)."""
-    if (withdrawn := _app_withdrawn(request, pending)) is not None:
+    if (withdrawn := app_withdrawn(request, pending)) is not None:
         return withdrawn
     if not await finish(request, pending):
         return _already_answered(request)

@@ -36,7 +36,7 @@ from ..auth.records import PendingAuthorization
 from ..identity import totp
 from ..keys import CLOCK, CONSENTS, STORE
 from .app_redirect import with_params
-from .codes import issue_code
+from .codes import app_withdrawn, issue_code
 from .keys import USERS
 from .pages import message_page, page_url, redirect
 from .transaction import finish, save
@@ -113,6 +113,8 @@ async def next_step(request: web.Request, pending: PendingAuthorization) -> Next
 
 async def refuse(request: web.Request, pending: PendingAuthorization, reason: str) -> web.Response:
     await finish(request, pending)
+    if (withdrawn := app_withdrawn(request, pending)) is not None:
+        return withdrawn  # no link back to an app that is no longer approved
     back = with_params(
         pending.redirect_uri,
         [("error", "access_denied"), ("error_description", reason), ("state", pending.state)],

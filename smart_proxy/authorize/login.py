@@ -6,6 +6,9 @@ pages (``/patient/apps``).  Rules (regulatory.md IDN-03/04, NIST SP 800-63B §5.
 
 - throttled per account and per client IP *before* the password is checked;
   a throttled attempt gets 429, ``Retry-After`` and "try again in N seconds";
+- one password check at a time per account (an atomic ``add`` of a short-lived
+  marker, on every replica): otherwise a burst of parallel attempts would all
+  pass the throttle before the first failure is counted;
 - an unknown username and a wrong password get the very same page and status
   (401), and cost the same time (:meth:`UserDirectory.authenticate`);
 - the submitted username is never echoed back into the page;
@@ -21,7 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from ..auth.records import PendingAuthorization
-from ..identity import LocalUser, LoginThrottle
+from ..identity import LocalUser, LoginThrottle, UserDirectory, account_key
 from ..keys import CLOCK, REGISTRY, STORE
 from . import cookies
 from .flow import advance
@@ -31,6 +34,7 @@ from .session import anonymous, current, safe_next, sign_in
 from .transaction import check_csrf, load, save
 
 WRONG_CREDENTIALS = "The username or password is not correct."
+IN_FLIGHT_NS, IN_FLIGHT_TTL_S = "login-in-flight", 30.0
 Rerender = Callable[..., web.Response]
 
 
@@ -93,13 +97,28 @@ async def check_password(
     username = username.strip()
     if not username or not password:
         return rerender(status=400, error="Enter your username and password.")
+    store, marker = request.app[STORE], account_key(username)
+    if not await store.add(IN_FLIGHT_NS, marker, {}, ttl=IN_FLIGHT_TTL_S):
+        return _throttled(rerender, 1.0)
+    try:
+        return await _throttled_check(request, users, username, password, rerender)
+    finally:
+        await store.delete(IN_FLIGHT_NS, marker)
+
+
+def _throttled(rerender: Rerender, wait: float) -> web.Response:
+    message = f"Too many sign-in attempts. Try again in {wait_text(wait)}."
+    return rerender(status=429, error=message, headers=retry_after(wait))
+
+
+async def _throttled_check(
+    request: web.Request, users: UserDirectory, username: str, password: str, rerender: Rerender
+) -> LocalUser | web.Response:
     throttle = LoginThrottle(request.app[STORE], request.app[CLOCK])
     ip = request.remote or "unknown"
     verdict = await throttle.check(username, ip)
     if not verdict.allowed:
-        wait = verdict.retry_after_s
-        message = f"Too many sign-in attempts. Try again in {wait_text(wait)}."
-        return rerender(status=429, error=message, headers=retry_after(wait))
+        return _throttled(rerender, verdict.retry_after_s)
     user = await users.authenticate(username, password)
     if user is None:
         await throttle.failure(username, ip)

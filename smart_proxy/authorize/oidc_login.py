@@ -58,6 +58,8 @@ async def start_oidc(request: web.Request) -> web.Response:
             return pending
         if (refusal := check_csrf(request, pending.csrf, form)) is not None:
             return refusal
+        if pending.fhir_user is not None:  # someone is signed in already: no switching
+            return await advance(request, pending)
         record = {"tx": pending.tx_id, "cookie": cookies.BROWSER, "binding": pending.browser}
     else:
         session = await current(request)
@@ -125,6 +127,8 @@ async def _signed_in(
         pending = await load(request, record["tx"])
         if isinstance(pending, web.Response):
             return pending
+        if pending.fhir_user is not None:  # signed in meanwhile: keep that user
+            return await advance(request, pending)
         pending = await save(
             request,
             pending,

@@ -86,10 +86,12 @@ def _single(params: MultiMapping[str], name: str) -> tuple[str | None, bool]:
 
 def normalise_url(value: str) -> str | None:
     """Scheme and host lower-cased, trailing ``/`` stripped; ``None`` if not an http(s) URL."""
+    # urlsplit silently drops tabs, newlines and leading blanks, and ignores an
+    # empty "?" or "#": such a string is not the base URL, so refuse it first.
+    if any(ch.isspace() or not ch.isprintable() for ch in value) or "?" in value or "#" in value:
+        return None
     parts = urlsplit(value)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    if parts.query or parts.fragment:
         return None
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
@@ -123,9 +125,11 @@ def check_request(
         if twice:
             repeated.append(name)
     state = values["state"]
+    sent_state = params.getall("state", [])
+    echo = sent_state[0] if len(sent_state) == 1 else None  # exact, even when empty
 
     def refuse(error: str, description: str) -> Refused:
-        return Refused(redirect_uri, state, AppError(error, description))
+        return Refused(redirect_uri, echo, AppError(error, description))
 
     if repeated:
         return refuse("invalid_request", f"repeated parameter: {', '.join(repeated)}")

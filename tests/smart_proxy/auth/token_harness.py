@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import redis.asyncio as aioredis
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
@@ -38,11 +37,11 @@ from smart_proxy.auth.records import CODE_NS, CODE_TTL_S, AuthorizationCode
 from smart_proxy.consent import ConsentRecord, ConsentStore
 from smart_proxy.grants import token_digest
 from smart_proxy.identity.passwords import hash_secret
-from smart_proxy.state import MemoryStore, RedisStore, StateStore
+from smart_proxy.state import MemoryStore, StateStore
+from tests.redis_store import isolated_redis_store
 from tests.smart_proxy.auth.token_client_keys import PUBLIC_URL, START, ClientKeys, basic
 from tests.support import make_config
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 FHIR_BASE = f"{PUBLIC_URL}/fhir"
 SMART_STYLE_URL = f"{PUBLIC_URL}/auth/smart-style.json"
 REDIRECT = "http://127.0.0.1:9999/callback"
@@ -281,17 +280,8 @@ async def _upstream_patient(request: web.Request) -> web.Response:
 
 
 async def _redis_store() -> AsyncIterator[StateStore]:
-    prefix = f"sp-token-test:{secrets.token_hex(8)}:"
-    store = RedisStore(REDIS_URL, prefix=prefix)
-    try:
+    async with isolated_redis_store("token") as store:
         yield store
-    finally:
-        await store.close()
-        raw = aioredis.from_url(REDIS_URL)
-        keys = [k async for k in raw.scan_iter(match=f"{prefix}*", count=500)]
-        if keys:
-            await raw.delete(*keys)
-        await raw.aclose()
 
 
 BACKENDS = ["memory", pytest.param("redis", marks=pytest.mark.redis)]

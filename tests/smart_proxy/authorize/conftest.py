@@ -17,18 +17,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-import redis.asyncio as aioredis
 
 from app_registry import Registry, load_registry
 from smart_proxy.app import create_app
 from smart_proxy.config.model import EhrLaunchConfig, IdentityConfig
 from smart_proxy.identity import hash_secret
-from smart_proxy.state import MemoryStore, RedisStore, StateStore
+from smart_proxy.state import MemoryStore, StateStore
+from tests.redis_store import isolated_redis_store
 from tests.support import DEMO_APPS, make_config
 
 from .authz_browser import PUBLIC, Browser
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 DEMO_USERS = Path(__file__).resolve().parents[3] / "smart_proxy" / "demo" / "users.yaml"
 START = datetime(2026, 3, 2, tzinfo=UTC).timestamp()  # demo apps approved; a TOTP step boundary
 FHIR_BASE = PUBLIC + "/fhir"
@@ -83,17 +82,8 @@ async def auth_store(request: pytest.FixtureRequest, clock: FakeClock) -> AsyncI
         yield memory
         await memory.close()
         return
-    prefix = f"sp-test-authorize:{secrets.token_hex(8)}:"
-    store = RedisStore(REDIS_URL, prefix=prefix)
-    try:
+    async with isolated_redis_store("authorize") as store:
         yield store
-    finally:
-        await store.close()
-        raw = aioredis.from_url(REDIS_URL)
-        keys = [key async for key in raw.scan_iter(match=f"{prefix}*", count=500)]
-        if keys:
-            await raw.delete(*keys)
-        await raw.aclose()
 
 
 ProxyFactory = Callable[..., Awaitable[Browser]]

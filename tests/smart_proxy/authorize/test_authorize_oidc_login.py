@@ -24,7 +24,7 @@ from smart_proxy.config.model import IdentityConfig, OidcConfig, Secret
 from smart_proxy.state import StateStore
 
 from .authz_browser import PUBLIC, Browser, Page
-from .authz_flow import allow, code_of, code_record
+from .authz_flow import allow, code_of, code_record, pick, sign_in
 from .conftest import DEMO_USERS, FakeClock, ProxyFactory, authorize_url
 
 CLIENT_ID, CLIENT_SECRET = "smart-proxy", "portal-client-secret"
@@ -176,3 +176,23 @@ async def test_the_start_needs_the_csrf_token(browser: Browser) -> None:
     login = await browser.get(authorize_url())
     form = login.form("/auth/login/oidc").remove("csrf").add_hidden("csrf", "forged")
     assert (await browser.submit(form)).status == 403
+
+
+async def test_a_signed_in_transaction_cannot_switch_to_a_portal_login(
+    browser: Browser, auth_store: StateStore
+) -> None:
+    """Neither pressing the portal button later nor a late callback replaces the user."""
+    login = await browser.get(authorize_url())
+    start = await browser.submit(login.form("/auth/login/oidc"))
+    assert start.status == 303 and start.location is not None
+    async with aiohttp.ClientSession() as outside:
+        async with outside.get(start.location, allow_redirects=False) as answer:
+            late_callback = answer.headers["Location"]
+    picker = await sign_in(browser, login, "amy")
+    consent = await pick(browser, picker, "p2")
+    again = await browser.submit(login.form("/auth/login/oidc"))
+    assert urlsplit(again.url).path == "/auth/consent"  # not sent to the provider
+    late = await browser.get(late_callback)
+    assert urlsplit(late.url).path == "/auth/consent"
+    record = await code_record(auth_store, code_of(await allow(browser, consent)))
+    assert (record.username, record.fhir_user, record.patient) == ("amy", "Patient/p1", "p2")

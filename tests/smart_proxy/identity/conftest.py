@@ -7,15 +7,13 @@ run on Redis's own clock, so tests only rely on windows far longer than the test
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 
 import pytest
-import redis.asyncio as aioredis
 
-from smart_proxy.state import MemoryStore, RedisStore, StateStore
+from smart_proxy.state import MemoryStore, StateStore
+from tests.redis_store import isolated_redis_store
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 START = 1_750_000_020.0  # a POSIX time on a 30-second TOTP step boundary
 
 
@@ -42,14 +40,5 @@ async def id_store(request: pytest.FixtureRequest, clock: FakeClock) -> AsyncIte
         yield memory
         await memory.close()
         return
-    prefix = f"sp-test-identity:{secrets.token_hex(8)}:"
-    store = RedisStore(REDIS_URL, prefix=prefix)
-    try:
+    async with isolated_redis_store("identity") as store:
         yield store
-    finally:
-        await store.close()
-        raw = aioredis.from_url(REDIS_URL)
-        keys = [key async for key in raw.scan_iter(match=f"{prefix}*", count=500)]
-        if keys:
-            await raw.delete(*keys)
-        await raw.aclose()

@@ -17,8 +17,9 @@ from smart_proxy.identity.throttle import (
 )
 from smart_proxy.identity.users import account_key
 from smart_proxy.state import MemoryStore, RedisStore, StateStore
+from tests.redis_store import REDIS_URL
 
-from .conftest import REDIS_URL, FakeClock
+from .conftest import FakeClock
 
 IP = "203.0.113.7"
 

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import math
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import pytest
-import redis.asyncio as aioredis
 
-from smart_proxy.state import MemoryStore, RedisStore, StateStore
+from smart_proxy.state import MemoryStore, StateStore
+from tests.redis_store import isolated_redis_store
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 SHORT = 0.2  # seconds: a TTL that tests let run out
 REDIS_MARGIN = 0.05  # Redis expires on its own clock, with millisecond resolution
 
@@ -50,21 +48,11 @@ async def _memory() -> AsyncIterator[Backend]:
 
 
 async def _redis() -> AsyncIterator[Backend]:
-    prefix = f"sp-test:{secrets.token_hex(8)}:"
-
     async def elapse(seconds: float) -> None:
         await asyncio.sleep(seconds + REDIS_MARGIN)
 
-    store = RedisStore(REDIS_URL, prefix=prefix)
-    try:
+    async with isolated_redis_store("contract") as store:
         yield Backend(store, elapse, slack=0.5)
-    finally:
-        await store.close()
-        raw = aioredis.from_url(REDIS_URL)
-        keys = [k async for k in raw.scan_iter(match=f"{prefix}*", count=500)]
-        if keys:
-            await raw.delete(*keys)
-        await raw.aclose()
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])

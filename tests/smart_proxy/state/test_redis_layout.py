@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 from smart_proxy.state import RedisStore
 
 pytestmark = pytest.mark.redis
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from tests.redis_store import REDIS_URL
 
 
 @pytest.fixture
