@@ -46,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run sandbox FHIR server and proxy together (memory state)")
     demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8080, help="proxy port (sandbox uses port+1)")
+    demo.add_argument("--port", type=int, default=8080, help="proxy port")
+    demo.add_argument("--sandbox-port", type=int, default=None, help="sandbox port (default: port+1)")
     demo.set_defaults(command=_demo)
 
     sandbox = sub.add_parser("sandbox", help="run the sandbox FHIR R4 server alone")
@@ -114,7 +115,7 @@ def _generate_key(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    run_demo(args.host, args.port)
+    run_demo(args.host, args.port, args.sandbox_port or args.port + 1)
     return 0
 
 

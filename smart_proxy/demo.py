@@ -34,10 +34,10 @@ DEMO_TOKEN_TTL_S = 3600
 DEMO_CLIENT = "demo-patient-app"
 
 
-def demo_config(host: str, port: int) -> Config:
+def demo_config(host: str, port: int, sandbox_port: int) -> Config:
     return Config(
         public_url=URL(f"http://{host}:{port}"),
-        upstream=UpstreamConfig(url=URL(f"http://{host}:{port + 1}/fhir")),
+        upstream=UpstreamConfig(url=URL(f"http://{host}:{sandbox_port}/fhir")),
         apps=DEMO_DIR / "apps.yaml",
         state="memory",
         identity=IdentityConfig(local_users=DEMO_DIR / "users.yaml"),
@@ -50,13 +50,13 @@ def first_patient_id(seed: int = 42) -> str:
     return next(r["id"] for r in generate(seed, 8) if r["resourceType"] == "Patient")
 
 
-async def serve_demo(host: str, port: int) -> None:
-    config = demo_config(host, port)
+async def serve_demo(host: str, port: int, sandbox_port: int) -> None:
+    config = demo_config(host, port, sandbox_port)
     sandbox = web.AppRunner(create_sandbox_app(), access_log=None)
     proxy_app = create_app(config)
     proxy = web.AppRunner(proxy_app, access_log_class=AccessLogger)
     await sandbox.setup()
-    await web.TCPSite(sandbox, host, port + 1).start()
+    await web.TCPSite(sandbox, host, sandbox_port).start()
     await proxy.setup()
     await web.TCPSite(proxy, host, port).start()
     demo_app = web.AppRunner(create_demo_app(config), access_log=None)
@@ -126,8 +126,8 @@ Press Ctrl+C to stop.
 """
 
 
-def run_demo(host: str = "127.0.0.1", port: int = 8080) -> None:
+def run_demo(host: str = "127.0.0.1", port: int = 8080, sandbox_port: int = 8081) -> None:
     try:
-        asyncio.run(serve_demo(host, port))
+        asyncio.run(serve_demo(host, port, sandbox_port))
     except KeyboardInterrupt:
         pass

@@ -157,6 +157,9 @@ def check_request(
     if not app.allows_launch(kind):
         return refuse("unauthorized_client", f"this app is not registered for {kind.value} launch")
     requested = values["scope"] or ""
+    if launch is not None and "launch" not in requested.split(" "):
+        # SMART 2.2 "EHR Launch": the app asks for the launch context with the `launch` scope.
+        return refuse("invalid_scope", "an EHR launch must request the launch scope")
     negotiation = negotiate(requested, app.scopes)
     if negotiation.nothing_granted:
         return refuse("invalid_scope", "none of the requested scopes can be granted to this app")

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 async def test_demo_serves_the_sandbox_through_the_proxy(tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "demo.log"
-    demo = start(["demo", "--port", str(port)], log)
+    demo = start(["demo", "--port", str(port), "--sandbox-port", str(free_port())], log)
     try:
         await wait_until_up(f"http://127.0.0.1:{port}/readyz", demo, log)
         for _ in range(50):
@@ -51,7 +51,7 @@ async def test_a_person_walks_through_login_consent_and_token(tmp_path: Path) ->
 
     port = free_port()
     log = tmp_path / "demo.log"
-    demo = start(["demo", "--port", str(port)], log)
+    demo = start(["demo", "--port", str(port), "--sandbox-port", str(free_port())], log)
     try:
         await wait_until_up(f"http://127.0.0.1:{port}/readyz", demo, log)
         await wait_until_up("http://127.0.0.1:9999/", demo, log)

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 async def test_no_request_to_the_oauth_endpoints_ends_in_a_server_error(tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "demo.log"
-    demo = start(["demo", "--port", str(port)], log)
+    demo = start(["demo", "--port", str(port), "--sandbox-port", str(free_port())], log)
     try:
         await wait_until_up(f"http://127.0.0.1:{port}/readyz", demo, log)
         st = Path(sys.executable).with_name("st")

@@ -283,3 +283,12 @@ async def test_a_signed_in_patient_cannot_take_someone_elses_ehr_context(ehr: Br
     refused = await sign_in(ehr, await ehr.get(url), "amy")
     assert refused.status == 403
     assert "may not share the records of the patient open in the EHR" in refused.text
+
+
+async def test_an_ehr_launch_without_the_launch_scope_is_refused(ehr: Browser) -> None:
+    launch = await launch_id(ehr, fhir_user="Practitioner/prac-1", client_id=CLINICIAN_APP)
+    url = authorize_url(client_id=CLINICIAN_APP, redirect_uri=CLINICIAN_REDIRECT,
+                        scope="openid fhirUser user/Patient.rs", launch=launch, state="no-launch")
+    params = redirect_params(await ehr.get(url))
+    assert (params["error"], params["state"]) == (["invalid_scope"], ["no-launch"])
+    assert params["error_description"] == ["an EHR launch must request the launch scope"]
