@@ -30,11 +30,13 @@ from .keys import (
     REWRITER,
     SIGNING_KEY,
     CONSENTS,
+    PAGING,
     STORE,
     TOKEN_FACTORY,
     UPSTREAM,
     Clock,
 )
+from .paging import CursorCodec, shared_cursor_key
 from .middlewares import errors, request_id, security_headers
 from .proxy.rewrite import BaseRewriter
 from .proxy.upstream import Upstream, open_session
@@ -89,6 +91,7 @@ def _state(given: StateStore | None) -> Callable[[web.Application], AsyncIterato
         store = given if given is not None else _open_store(app[CONFIG].state)
         app[STORE] = store
         app[CONSENTS] = ConsentStore(store)
+        app[PAGING] = CursorCodec(await shared_cursor_key(store))
         yield
         if given is None:
             await store.close()

@@ -11,17 +11,20 @@
 from __future__ import annotations
 
 import re
+from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 from multidict import CIMultiDict
 from yarl import URL
 
-from .gate import admit
-from .keys import CONFIG, ENDPOINTS, REWRITER, UPSTREAM
+from .gate import admit, admit_page
+from .keys import CLOCK, CONFIG, ENDPOINTS, PAGING, REWRITER, UPSTREAM
 from .middlewares import request_id_of
 from .outcome import BadRequest, MethodNotAllowed
 from .proxy.capability import with_smart_security
-from .proxy.forward import read_body, relay
+from .paging import replace_links
+from .proxy.forward import DocumentHook, read_body, relay
 from .proxy.headers import upstream_request_headers
 
 FHIR_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"})
@@ -48,10 +51,17 @@ async def handle_fhir(request: web.Request) -> web.StreamResponse:
     tail = fhir_tail(request)
     if tail == "metadata" and request.method in ("GET", "HEAD"):
         return await _capability(request)
-    await admit(request, tail)
+    if tail == "_page" and request.method == "GET":
+        return await _page(request)
+    grant, fhir_request, _ = await admit(request, tail)
     config = app[CONFIG]
     body = await read_body(request, config.limits.max_request_body_bytes)
     upstream = app[UPSTREAM]
+    original = {
+        "method": fhir_request.method,
+        "segments": [unquote(part) for part in tail.split("/")] if tail else [],
+        "params": [list(pair) for pair in fhir_request.params],
+    }
     return await relay(
         request,
         upstream,
@@ -60,7 +70,44 @@ async def handle_fhir(request: web.Request) -> web.StreamResponse:
         body,
         app[REWRITER],
         config.limits.max_inspected_body_bytes,
+        on_document=_paging_links(request, grant.grant_id, original),
     )
+
+
+async def _page(request: web.Request) -> web.StreamResponse:
+    """Follow one of our paging cursors: judged again, fetched below the upstream base only."""
+    app = request.app
+    grant, _, cursor = await admit_page(request)
+    path, _, query = cursor.upstream_tail.partition("?")
+    upstream = app[UPSTREAM]
+    return await relay(
+        request,
+        upstream,
+        upstream.url_for(path, query),
+        _headers(request),
+        None,
+        app[REWRITER],
+        app[CONFIG].limits.max_inspected_body_bytes,
+        on_document=_paging_links(request, grant.grant_id, cursor.request),
+    )
+
+
+def _paging_links(request: web.Request, grant_id: str, original: dict[str, object]) -> DocumentHook:
+    app = request.app
+
+    def hook(document: Any) -> Any:
+        if isinstance(document, dict) and document.get("resourceType") == "Bundle":
+            replace_links(
+                document,
+                served_base=app[ENDPOINTS].fhir_base,
+                codec=app[PAGING],
+                grant_id=grant_id,
+                request=original,
+                now=app[CLOCK](),
+            )
+        return document
+
+    return hook
 
 
 async def _capability(request: web.Request) -> web.StreamResponse:

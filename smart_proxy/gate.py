@@ -21,11 +21,34 @@ from scopes.request import FhirRequest, RequestError, parse_request
 
 from .bearer import authenticate
 from .grants import Grant
-from .keys import CLOCK, CONSENTS, REGISTRY, STORE
+from .keys import CLOCK, CONSENTS, PAGING, REGISTRY, STORE
 from .outcome import BadRequest, Forbidden, Unauthorized
+from .paging import InvalidCursor, PageCursor
 
 
 async def admit(request: web.Request, tail: str) -> tuple[Grant, FhirRequest, Decision]:
+    grant = await live_grant(request)
+    return grant, *judge(grant, _parse(request, tail))
+
+
+async def admit_page(request: web.Request) -> tuple[Grant, FhirRequest, PageCursor]:
+    """A paging link: the cursor must be ours, unexpired and this grant's; then the
+    original request is judged again exactly as on the first page."""
+    grant = await live_grant(request)
+    try:
+        cursor = request.app[PAGING].decode(request.query.get("cursor", ""), grant.grant_id,
+                                            request.app[CLOCK]())
+        original = parse_request(
+            str(cursor.request["method"]), list(cursor.request["segments"]),
+            [tuple(pair) for pair in cursor.request["params"]],
+        )
+    except (InvalidCursor, RequestError, KeyError, TypeError, ValueError) as exc:
+        raise BadRequest(f"The paging link is not valid: {exc}") from None
+    judge(grant, original)
+    return grant, original, cursor
+
+
+async def live_grant(request: web.Request) -> Grant:
     app = request.app
     now = app[CLOCK]()
     grant = await authenticate(request, app[STORE], now)
@@ -34,7 +57,10 @@ async def admit(request: web.Request, tail: str) -> tuple[Grant, FhirRequest, De
         raise Unauthorized("The app is no longer approved.", error="invalid_token")
     if grant.consent_id is not None and not await app[CONSENTS].is_active(grant.consent_id, now):
         raise Unauthorized("The patient's consent has ended.", error="invalid_token")
-    fhir_request = _parse(request, tail)
+    return grant
+
+
+def judge(grant: Grant, fhir_request: FhirRequest) -> tuple[FhirRequest, Decision]:
     decision = decide(
         GrantContext(ScopeSet.from_strings(grant.scopes), grant.patient, grant.fhir_user),
         fhir_request,
@@ -43,7 +69,7 @@ async def admit(request: web.Request, tail: str) -> tuple[Grant, FhirRequest, De
         if decision.reason is Reason.UNSUPPORTED:
             raise BadRequest(decision.message)
         raise Forbidden(decision.message)
-    return grant, fhir_request, decision
+    return fhir_request, decision
 
 
 def _parse(request: web.Request, tail: str) -> FhirRequest:

@@ -13,6 +13,7 @@ from .config import Config
 from .consent import ConsentStore
 from .endpoints import Endpoints
 from .grants import TokenFactory
+from .paging import CursorCodec
 from .proxy.rewrite import BaseRewriter
 from .proxy.upstream import Upstream
 from .state import StateStore
@@ -29,3 +30,4 @@ REWRITER = web.AppKey("rewriter", BaseRewriter)
 REGISTRY = web.AppKey("registry", Registry)
 SIGNING_KEY = web.AppKey("signing_key", SigningKey)
 CONSENTS = web.AppKey("consents", ConsentStore)
+PAGING = web.AppKey("paging", CursorCodec)

@@ -209,10 +209,10 @@ async def test_bundle_links_rewritten_but_clinical_text_untouched(
     response = await proxy.get("/fhir/Observation?patient=p1", headers={"Authorization": f"Bearer {token}"})
     assert response.status == 200
     body = orjson.loads(await response.read())
-    assert body["link"] == [
-        {"relation": "self", "url": "https://proxy.example.org/fhir/Observation?patient=p1"},
-        {"relation": "next", "url": "https://proxy.example.org/fhir?_getpages=abc&_getpagesoffset=20"},
-    ]
+    assert [link["relation"] for link in body["link"]] == ["self", "next"]
+    for link in body["link"]:
+        assert link["url"].startswith("https://proxy.example.org/fhir/_page?cursor=")
+        assert base not in link["url"]
     entry = body["entry"][0]
     assert entry["fullUrl"] == "https://proxy.example.org/fhir/Observation/o1"
     assert entry["resource"]["note"][0]["text"] == note
@@ -369,6 +369,8 @@ class BrokenStore(MemoryStore):
         self.error = error
 
     async def get(self, namespace: str, key: str) -> Any:
+        if namespace == "secret":  # start-up reads the paging key; the request path must fail
+            return await super().get(namespace, key)
         raise self.error
 
 
