@@ -5,16 +5,23 @@ is recognised from the method and the path segments below the FHIR base; anythin
 else is a :class:`RequestError` (the proxy answers 400).  Path segments arrive
 already split and percent-decoded; the grammar of each segment is checked here so
 that no later comparison ever sees an ambiguous value.
+
+Besides the path and query the policy reads three things: the media type of the
+body (PATCH: JSON Patch or FHIRPath Patch), the ``If-None-Exist`` header (a hidden
+search, peer-gateways (c) 9) and, for ``POST _search``, the form body, whose
+parameters count exactly like query parameters (R4 http.html#search: both together).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import Enum
+from urllib.parse import unquote
 
 from scopes.interaction import Interaction
+from scopes.query import QueryError, parse_query_string
 
 _TYPE = re.compile(r"[A-Z][A-Za-z]{0,63}")
 _ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
@@ -52,6 +59,10 @@ class FhirRequest:
     compartment: tuple[str, str] | None = None
     operation: str | None = None
     params: tuple[tuple[str, str], ...] = ()
+    content_type: str | None = None
+    if_none_exist: str | None = None
+    # A bundle entry's resource, by reference (not part of the value's identity).
+    body: object = field(default=None, compare=False, repr=False)
 
     @property
     def is_conditional(self) -> bool:
@@ -63,15 +74,66 @@ class FhirRequest:
 
 
 def parse_request(
-    method: str, segments: Sequence[str], params: Sequence[tuple[str, str]] = ()
+    method: str,
+    segments: Sequence[str],
+    params: Sequence[tuple[str, str]] = (),
+    *,
+    content_type: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    form: Sequence[tuple[str, str]] = (),
 ) -> FhirRequest:
-    """Classify one call; ``segments`` are the decoded path parts below the FHIR base."""
-    method = method.upper()
-    parts = tuple(segments)
+    """Classify one call; ``segments`` are the decoded path parts below the FHIR base.
+
+    ``content_type`` (or the ``Content-Type`` in ``headers``) is kept as a bare media type;
+    ``If-None-Exist`` is read from ``headers``; ``form`` is a ``POST _search`` body's pairs.
+    """
+    request = _classify(method.upper(), tuple(segments), tuple(params))
+    media = content_type if content_type is not None else _header(headers, "content-type")
+    extras: dict[str, object] = {"content_type": _media_type(media)}
+    if_none_exist = _header(headers, "if-none-exist")
+    if if_none_exist is not None:
+        if request.interaction is not Interaction.CREATE:
+            raise RequestError("If-None-Exist belongs only to a create")
+        extras["if_none_exist"] = if_none_exist
+    if form:
+        if request.interaction is not Interaction.SEARCH or request.method != "POST":
+            raise RequestError("a form body belongs only to POST _search")
+        extras["params"] = request.params + tuple(form)
+    return replace(request, **extras)  # type: ignore[arg-type]
+
+
+def parse_url(method: str, url: str, **kwargs: object) -> FhirRequest:
+    """Classify a call given as a URL relative to the FHIR base (``Observation?code=x``)."""
+    path, _, query = url.partition("?")
+    if ":" in path or path.startswith("/") or "#" in url:
+        raise RequestError("only URLs relative to the FHIR base are accepted")
+    segments = [unquote(part) for part in path.split("/")] if path else []
+    try:
+        params = parse_query_string(query)
+    except QueryError as error:
+        raise RequestError(str(error)) from None
+    return parse_request(method, segments, params, **kwargs)  # type: ignore[arg-type]
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    if not headers:
+        return None
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _media_type(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value.split(";", 1)[0].strip().lower() or None
+
+
+def _classify(method: str, parts: tuple[str, ...], query: tuple[tuple[str, str], ...]) -> FhirRequest:
     for part in parts:
         if not part or part in (".", ".."):
             raise RequestError("empty or dot path segment")
-    query = tuple(params)
     if not parts:
         return _system(method, query)
     head = parts[0]
@@ -151,14 +213,16 @@ def _instance(base: FhirRequest, rest: tuple[str, ...]) -> FhirRequest:
             return replace(base, interaction=Interaction.VREAD, version_id=rest[1])
     if _OPERATION.fullmatch(second) and len(rest) == 1 and method in ("GET", "POST"):
         return replace(base, interaction=Interaction.OPERATION, operation=second)
-    if base.resource_type == "Patient" and (second == "*" or _TYPE.fullmatch(second)):
-        if (method == "GET" and len(rest) == 1) or (method == "POST" and rest[1:] == ("_search",)):
-            return replace(
-                base,
-                level=Level.TYPE,
-                interaction=Interaction.SEARCH,
-                resource_type=second,
-                resource_id=None,
-                compartment=("Patient", str(base.resource_id)),
-            )
+    compartment_type = second == "*" or _TYPE.fullmatch(second)
+    searched = (method in ("GET", "HEAD") and len(rest) == 1) or (
+        method == "POST" and rest[1:] == ("_search",))
+    if base.resource_type == "Patient" and compartment_type and searched:
+        return replace(
+            base,
+            level=Level.TYPE,
+            interaction=Interaction.SEARCH,
+            resource_type=second,
+            resource_id=None,
+            compartment=("Patient", str(base.resource_id)),
+        )
     raise RequestError("not a FHIR interaction")

@@ -16,7 +16,8 @@ def call(text: str):  # noqa: ANN201
     method, _, path = text.partition(" ")
     path, _, query = path.partition("?")
     params = [tuple(p.split("=", 1)) for p in query.split("&")] if query else []
-    return parse_request(method, path.split("/") if path else [], params)
+    media = "application/json-patch+json" if method == "PATCH" else None
+    return parse_request(method, path.split("/") if path else [], params, content_type=media)
 
 
 CASES = [
@@ -51,11 +52,13 @@ CASES = [
     (["system/Patient.rs"], None, None, "GET Condition/c1", Reason.INSUFFICIENT_SCOPE),
     (["openid", "fhirUser", "launch/patient"], "p1", "Patient/p1", "GET Patient/p1", Reason.INSUFFICIENT_SCOPE),
     ([], "p1", None, "GET Patient/p1", Reason.INSUFFICIENT_SCOPE),
-    ([LAB], "p1", None, "GET Observation?category=laboratory", Reason.INSUFFICIENT_SCOPE),
+    # Filtered-only access was refused as a stopgap; it is now narrowed and post-checked.
+    ([LAB], "p1", None, "GET Observation?category=laboratory", Reason.ALLOWED),
     ([LAB, "patient/Observation.rs"], "p1", None, "GET Observation?code=1", Reason.ALLOWED),
     (["patient/*.rs"], "p1", None, "GET metadata", Reason.PUBLIC),
     ([], None, None, "GET metadata", Reason.PUBLIC),
-    (["patient/*.cruds"], "p1", None, "GET Patient/p1/$everything", Reason.UNSUPPORTED),
+    # $everything was refused as a stopgap; it is now allowed with a mandatory post-filter.
+    (["patient/*.cruds"], "p1", None, "GET Patient/p1/$everything", Reason.ALLOWED),
     (["system/*.cruds"], None, None, "GET $export", Reason.UNSUPPORTED),
     (["patient/*.cruds"], "p1", None, "POST ", Reason.UNSUPPORTED),
     (["patient/*.cruds"], "p1", None, "GET ", Reason.UNSUPPORTED),
