@@ -15,14 +15,14 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from scopes import ScopeSet
-from scopes.decision import Decision, Reason
+from scopes.decision import Decision
 from scopes.policy import GrantContext, decide
 from scopes.request import FhirRequest, RequestError, parse_request
 
 from .bearer import authenticate
 from .grants import Grant
 from .keys import CLOCK, CONSENTS, PAGING, REGISTRY, STORE
-from .outcome import BadRequest, Forbidden, Unauthorized
+from .outcome import BadRequest, Forbidden, NotFound, Unauthorized
 from .paging import InvalidCursor, PageCursor
 
 
@@ -66,10 +66,25 @@ def judge(grant: Grant, fhir_request: FhirRequest) -> tuple[FhirRequest, Decisio
         fhir_request,
     )
     if not decision.allowed:
-        if decision.reason is Reason.UNSUPPORTED:
+        if decision.status == 400:
             raise BadRequest(decision.message)
+        if decision.status == 404:
+            raise NotFound(decision.message)
         raise Forbidden(decision.message)
+    _refuse_unenforced(fhir_request, decision)
     return fhir_request, decision
+
+
+def _refuse_unenforced(fhir_request: FhirRequest, decision: Decision) -> None:
+    """SECURITY (interim): until the pipeline forwards ``decision.mutations.params`` and runs
+    the post-checks, refuse what only they make safe: an empty-result answer, granular-only
+    access and ``$everything``.  Remove once the route applies the whole Decision."""
+    if decision.mutations.empty_result:
+        raise NotFound("No matching resources for this patient.")
+    if decision.post_checks.granular is not None:
+        raise Forbidden("Only filtered access to this type is granted.")
+    if fhir_request.operation == "$everything":
+        raise BadRequest("$everything is not available yet.")
 
 
 def _parse(request: web.Request, tail: str) -> FhirRequest:

@@ -50,7 +50,8 @@ async def test_preflight_refused_for_other_origins(proxy: TestClient, origin: st
 
 
 async def test_actual_responses_carry_origin_only_when_trusted(proxy: TestClient, issue_token: Any) -> None:
-    token = await issue_token()
+    # Binary is outside the patient compartment (a patient/ scope never reaches it directly).
+    token = await issue_token(scopes=("user/Binary.r",), patient=None, fhir_user="Practitioner/d1")
     ok = await proxy.get("/fhir/Binary/b1", headers={"Origin": APP_ORIGIN, "Authorization": f"Bearer {token}"})
     assert ok.status == 200
     assert ok.headers["Access-Control-Allow-Origin"] == APP_ORIGIN  # streamed answer too

@@ -106,6 +106,12 @@ async def test_revoked_grant_fails_on_next_call(
         (("patient/*.rs",), "p1", "GET", "/fhir/$graphql?query=x", 400),
         (("patient/*.rs",), "p1", "GET", "/fhir/observation/o1", 400),
         (("patient/*.rs",), "p1", "DELETE", "/fhir/Observation", 400),
+        (("patient/*.rs",), "p1", "GET", "/fhir/Observation?_has:Observation:patient:code=1", 400),
+        (("patient/*.rs",), "p1", "GET", "/fhir/Observation?subject.name=x", 400),
+        (("patient/*.rs",), "p1", "GET", "/fhir/Patient/p2", 404),
+        (("patient/*.rs",), "p1", "GET", "/fhir/Patient/p2/$everything", 404),
+        (("patient/*.rs",), "p1", "GET", "/fhir/Observation?patient=p2", 404),
+        (("patient/*.cruds",), "p1", "POST", "/fhir/Patient", 403),
     ],
 )
 async def test_scope_covers_interaction(

@@ -35,7 +35,7 @@ def relative(url: str) -> str:
 
 
 async def test_following_next_pages_through_the_proxy(proxy: TestClient, issue_token: Any) -> None:
-    token = await issue_token()
+    token = await issue_token(patient="p6")
     direct = await proxy.get("/fhir/Observation?patient=p6&_count=200&_sort=_id", headers=bearer(token))
     everything = [e["resource"]["id"] for e in (await direct.json(content_type=None))["entry"]]
     assert len(everything) > 25
@@ -60,7 +60,7 @@ async def first_next_link(proxy: TestClient, token: str) -> str:
 
 
 async def test_other_grants_cursor_is_refused(proxy: TestClient, issue_token: Any) -> None:
-    mine, theirs = await issue_token(), await issue_token()
+    mine, theirs = await issue_token(patient="p6"), await issue_token(patient="p6")
     link = await first_next_link(proxy, mine)
     response = await proxy.get(link, headers=bearer(theirs))
     assert response.status == 400
@@ -76,7 +76,7 @@ async def test_other_grants_cursor_is_refused(proxy: TestClient, issue_token: An
 async def test_tampered_cursor_is_refused_without_upstream_call(
     proxy: TestClient, issue_token: Any, mangle: Any
 ) -> None:
-    token = await issue_token()
+    token = await issue_token(patient="p6")
     link = URL(await first_next_link(proxy, token))
     bad = link.with_query(cursor=mangle(link.query["cursor"]))
     response = await proxy.get(str(bad), headers=bearer(token))
@@ -84,7 +84,7 @@ async def test_tampered_cursor_is_refused_without_upstream_call(
 
 
 async def test_cursor_needs_a_live_grant(proxy: TestClient, issue_token: Any) -> None:
-    token = await issue_token()
+    token = await issue_token(patient="p6")
     link = await first_next_link(proxy, token)
     assert (await proxy.get(link)).status == 401
 

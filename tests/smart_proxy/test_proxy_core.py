@@ -358,7 +358,8 @@ async def test_upstream_404_passes_through(proxy: TestClient, upstream: Any, iss
     upstream[0].answer = lambda request: web.json_response(
         outcome, status=404, content_type="application/fhir+json")
     token = await issue_token()
-    response = await proxy.get("/fhir/Patient/nope", headers={"Authorization": f"Bearer {token}"})
+    # Patient/nope would be another patient's: the policy answers 404 without calling upstream.
+    response = await proxy.get("/fhir/Observation/nope", headers={"Authorization": f"Bearer {token}"})
     assert response.status == 404
     assert orjson.loads(await response.read()) == outcome
 

@@ -45,7 +45,9 @@ async def test_50mb_binary_streams_under_150mb_rss(tmp_path: Path) -> None:
         proxy = start(["serve", "--config", str(config)], proxy_log)
         await wait_until_up(f"http://127.0.0.1:{proxy_port}/healthz", proxy, proxy_log)
         now = time.time()
-        grant = Grant(str(uuid.uuid4()), "demo-patient-app", ("patient/*.rs",), now - 1, now + 600, patient="p1")
+        # Binary is outside the patient compartment: a user/ scope reaches it, a patient/ one not.
+        grant = Grant(str(uuid.uuid4()), "demo-patient-app", ("user/Binary.r",), now - 1, now + 600,
+                      fhir_user="Practitioner/d1")
         token = await issue_access_token(store, grant, now)
 
         watched = psutil.Process(proxy.pid)
