@@ -5,26 +5,26 @@
 3. everything else needs a live grant of a still-approved app under a still-active
    consent (401 otherwise) whose scopes allow the interaction (403/400 otherwise),
 4. forward with the header allow-list and the proxy's own credential,
-5. relay: rewrite server URLs in JSON, stream everything else.
+5. apply the decision: narrowed query, empty searchsets, post-checks on every resource
+   of the answer, signed paging cursors; rewrite server URLs in JSON, stream the rest.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import web
 from multidict import CIMultiDict
 from yarl import URL
 
-from .gate import admit, admit_page
-from .keys import CLOCK, CONFIG, ENDPOINTS, PAGING, REWRITER, UPSTREAM
+from .enforce import answer_hooks, empty_searchset, upstream_query
+from .gate import admit, admit_page, live_grant
+from .keys import CONFIG, ENDPOINTS, REWRITER, UPSTREAM
 from .middlewares import request_id_of
 from .outcome import BadRequest, MethodNotAllowed
 from .proxy.capability import with_smart_security
-from .paging import replace_links
-from .proxy.forward import DocumentHook, read_body, relay
+from .proxy.forward import read_body, relay
 from .proxy.headers import upstream_request_headers
 
 FHIR_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"})
@@ -53,31 +53,42 @@ async def handle_fhir(request: web.Request) -> web.StreamResponse:
         return await _capability(request)
     if tail == "_page" and request.method == "GET":
         return await _page(request)
-    grant, fhir_request, _ = await admit(request, tail)
+    grant = await live_grant(request)
     config = app[CONFIG]
     body = await read_body(request, config.limits.max_request_body_bytes)
-    upstream = app[UPSTREAM]
+    fhir_request, decision = await admit(request, tail, body)
+    if decision.mutations.empty_result:
+        return empty_searchset()
+    headers = _headers(request)
+    if decision.mutations.if_none_exist is not None:
+        headers["If-None-Exist"] = decision.mutations.if_none_exist
+    query = upstream_query(decision)
+    if fhir_request.method == "POST" and tail.endswith("_search"):
+        body, query = query.encode(), ""
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
     original = {
         "method": fhir_request.method,
         "segments": [unquote(part) for part in tail.split("/")] if tail else [],
         "params": [list(pair) for pair in fhir_request.params],
     }
+    upstream = app[UPSTREAM]
     return await relay(
         request,
         upstream,
-        upstream.url_for(tail, request.rel_url.raw_query_string),
-        _headers(request),
+        upstream.url_for(tail, query),
+        headers,
         body,
         app[REWRITER],
         config.limits.max_inspected_body_bytes,
-        on_document=_paging_links(request, grant.grant_id, original),
+        on_document=answer_hooks(request, grant, decision, original),
+        require_json=decision.post_checks.confine_to_patient is not None,
     )
 
 
 async def _page(request: web.Request) -> web.StreamResponse:
     """Follow one of our paging cursors: judged again, fetched below the upstream base only."""
     app = request.app
-    grant, _, cursor = await admit_page(request)
+    grant, _, decision, cursor = await admit_page(request)
     path, _, query = cursor.upstream_tail.partition("?")
     upstream = app[UPSTREAM]
     return await relay(
@@ -88,26 +99,9 @@ async def _page(request: web.Request) -> web.StreamResponse:
         None,
         app[REWRITER],
         app[CONFIG].limits.max_inspected_body_bytes,
-        on_document=_paging_links(request, grant.grant_id, cursor.request),
+        on_document=answer_hooks(request, grant, decision, cursor.request),
+        require_json=decision.post_checks.confine_to_patient is not None,
     )
-
-
-def _paging_links(request: web.Request, grant_id: str, original: dict[str, object]) -> DocumentHook:
-    app = request.app
-
-    def hook(document: Any) -> Any:
-        if isinstance(document, dict) and document.get("resourceType") == "Bundle":
-            replace_links(
-                document,
-                served_base=app[ENDPOINTS].fhir_base,
-                codec=app[PAGING],
-                grant_id=grant_id,
-                request=original,
-                now=app[CLOCK](),
-            )
-        return document
-
-    return hook
 
 
 async def _capability(request: web.Request) -> web.StreamResponse:

@@ -10,12 +10,13 @@ Then ``scopes.policy.decide`` judges the call itself.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from aiohttp import web
 
 from scopes import ScopeSet
 from scopes.decision import Decision
+from scopes.labels import DEFAULT_WITHHELD
 from scopes.policy import GrantContext, decide
 from scopes.request import FhirRequest, RequestError, parse_request
 
@@ -25,13 +26,18 @@ from .keys import CLOCK, CONSENTS, PAGING, REGISTRY, STORE
 from .outcome import BadRequest, Forbidden, NotFound, Unauthorized
 from .paging import InvalidCursor, PageCursor
 
-
-async def admit(request: web.Request, tail: str) -> tuple[Grant, FhirRequest, Decision]:
-    grant = await live_grant(request)
-    return grant, *judge(grant, _parse(request, tail))
+GRANT = web.RequestKey("grant", Grant)
+WITHHELD = web.RequestKey("withheld_labels", tuple)
 
 
-async def admit_page(request: web.Request) -> tuple[Grant, FhirRequest, PageCursor]:
+async def admit(
+    request: web.Request, tail: str, body: bytes | None
+) -> tuple[FhirRequest, Decision]:
+    """Judge the call of an already authenticated grant (see :func:`live_grant`)."""
+    return judge(request[GRANT], _parse(request, tail, body))
+
+
+async def admit_page(request: web.Request) -> tuple[Grant, FhirRequest, Decision, PageCursor]:
     """A paging link: the cursor must be ours, unexpired and this grant's; then the
     original request is judged again exactly as on the first page."""
     grant = await live_grant(request)
@@ -44,8 +50,8 @@ async def admit_page(request: web.Request) -> tuple[Grant, FhirRequest, PageCurs
         )
     except (InvalidCursor, RequestError, KeyError, TypeError, ValueError) as exc:
         raise BadRequest(f"The paging link is not valid: {exc}") from None
-    judge(grant, original)
-    return grant, original, cursor
+    _, decision = judge(grant, original)
+    return grant, original, decision, cursor
 
 
 async def live_grant(request: web.Request) -> Grant:
@@ -57,7 +63,25 @@ async def live_grant(request: web.Request) -> Grant:
         raise Unauthorized("The app is no longer approved.", error="invalid_token")
     if grant.consent_id is not None and not await app[CONSENTS].is_active(grant.consent_id, now):
         raise Unauthorized("The patient's consent has ended.", error="invalid_token")
+    request[GRANT] = grant
+    request[WITHHELD] = await withheld_labels(request, grant)
     return grant
+
+
+async def withheld_labels(request: web.Request, grant: Grant) -> tuple[str, ...]:
+    """Sensitivity labels (``system|code``) the patient did not share with this app.
+
+    The consent screen offers one opt-in for all sensitive records; when it was left
+    unticked, every sensitivity and restricted-confidentiality label is withheld (a
+    superset of the codes named on the screen: a record labelled with a code the screen
+    did not spell out is still sensitive).
+    """
+    if grant.consent_id is None:
+        return ()
+    record = await request.app[CONSENTS].get(grant.consent_id)
+    if record is None or not record.withheld_labels:
+        return ()
+    return tuple(sorted(DEFAULT_WITHHELD))
 
 
 def judge(grant: Grant, fhir_request: FhirRequest) -> tuple[FhirRequest, Decision]:
@@ -76,20 +100,21 @@ def judge(grant: Grant, fhir_request: FhirRequest) -> tuple[FhirRequest, Decisio
 
 
 def _refuse_unenforced(fhir_request: FhirRequest, decision: Decision) -> None:
-    """SECURITY (interim): until the pipeline forwards ``decision.mutations.params`` and runs
-    the post-checks, refuse what only they make safe: an empty-result answer, granular-only
-    access and ``$everything``.  Remove once the route applies the whole Decision."""
-    if decision.mutations.empty_result:
-        raise NotFound("No matching resources for this patient.")
-    if decision.post_checks.granular is not None:
-        raise Forbidden("Only filtered access to this type is granted.")
-    if fhir_request.operation == "$everything":
-        raise BadRequest("$everything is not available yet.")
+    """SECURITY (interim): writes under a patient grant need the body rule and the stored
+    read applied before forwarding; until the write path does both, they are refused."""
+    if decision.body_rule is not None or decision.requires_stored_read:
+        raise Forbidden("Writes under a patient grant are not available yet.")
 
 
-def _parse(request: web.Request, tail: str) -> FhirRequest:
+def _parse(request: web.Request, tail: str, body: bytes | None) -> FhirRequest:
     segments = [unquote(part) for part in tail.split("/")] if tail else []
+    form: list[tuple[str, str]] = []
+    if request.method == "POST" and segments[-1:] == ["_search"] and body:
+        form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
     try:
-        return parse_request(request.method, segments, tuple(request.query.items()))
+        return parse_request(
+            request.method, segments, tuple(request.query.items()),
+            content_type=request.headers.get("Content-Type"), headers=request.headers, form=form,
+        )
     except RequestError as exc:
         raise BadRequest(str(exc)) from None

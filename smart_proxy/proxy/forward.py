@@ -18,7 +18,7 @@ import orjson
 from aiohttp import web
 from multidict import CIMultiDict
 
-from ..outcome import NO_STORE, BadGateway, PayloadTooLarge
+from ..outcome import NO_STORE, BadGateway, NotFound, PayloadTooLarge
 from .headers import client_response_headers
 from .rewrite import BaseRewriter
 from .upstream import Upstream
@@ -59,7 +59,13 @@ async def relay(
     rewriter: BaseRewriter,
     inspect_limit: int,
     on_document: DocumentHook | None = None,
+    require_json: bool = False,
 ) -> web.StreamResponse:
+    """Send the call upstream and relay the answer.
+
+    ``require_json``: the answer must be inspectable; anything else (e.g. raw Binary
+    content) is refused as not found, since it cannot be checked against the grant.
+    """
     async with upstream.request(request.method, url, headers, body) as answer:
         if answer.status in _CREDENTIAL_REFUSED:
             log.error("upstream refused the proxy's credential (HTTP %s)", answer.status)
@@ -73,6 +79,8 @@ async def relay(
             if on_document is not None:
                 document = on_document(document)
             return web.Response(status=answer.status, body=orjson.dumps(document), headers=out_headers)
+        if require_json and answer.status < 400:
+            raise NotFound()
         return await _stream(request, answer, out_headers)
 
 

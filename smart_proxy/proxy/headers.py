@@ -21,7 +21,6 @@ REQUEST_ALLOW = frozenset(
         "if-match",
         "if-none-match",
         "if-modified-since",
-        "if-none-exist",
         "prefer",
     }
 )

@@ -38,6 +38,17 @@ class Upstream:
 
 
 @pytest.fixture
+def issue_token(issue_token: Any) -> Any:
+    """These tests exercise the plumbing, not the policy: an unconfined backend grant."""
+
+    async def issue(**fields: Any) -> str:
+        defaults = {"client_id": "demo-backend-service", "scopes": ("system/*.cruds",), "patient": None}
+        return str(await issue_token(**{**defaults, **fields}))
+
+    return issue
+
+
+@pytest.fixture
 async def upstream(aiohttp_server: Any) -> tuple[Upstream, TestServer]:
     fake = Upstream()
     server = await aiohttp_server(fake.app)
@@ -394,14 +405,14 @@ async def test_store_failure_refuses_without_details(
     assert upstream[0].seen == []
 
 
-async def test_json_that_is_not_a_resource_passes_unchanged(
+async def test_json_that_is_not_a_resource_is_refused(
     proxy: TestClient, upstream: Any, issue_token: Any
 ) -> None:
     upstream[0].answer = lambda request: web.json_response([1, 2], content_type="application/fhir+json")
     token = await issue_token()
     response = await proxy.get("/fhir/Patient/p1", headers={"Authorization": f"Bearer {token}"})
-    assert response.status == 200
-    assert orjson.loads(await response.read()) == [1, 2]
+    assert response.status == 404
+    assert b"[1, 2]" not in await response.read()
 
 
 async def test_unknown_method_is_405_outcome(proxy: TestClient) -> None:

@@ -1,0 +1,102 @@
+"""Applying a ``Decision`` (steps 5–7 of the request path): what goes upstream, what comes back.
+
+* the upstream query is the decision's ``mutations.params``, never the app's own;
+* ``If-None-Exist`` is the decision's narrowed value, never the app's header;
+* an ``empty_result`` decision is answered with an empty searchset, no upstream call;
+* every resource of a JSON answer (entries, includes, contained, history) passes the
+  grant's post-check or is removed; a single resource that fails is a 404;
+* an answer the proxy cannot inspect (not JSON) is refused under patient confinement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import orjson
+from aiohttp import web
+
+from scopes import ScopeSet
+from scopes.decision import Decision, Mismatch
+from scopes.policy import GrantContext
+from scopes.postcheck import build_check
+from scopes.postfilter import filter_answer
+
+from .gate import WITHHELD
+from .grants import Grant
+from .keys import CLOCK, ENDPOINTS, PAGING
+from .outcome import FHIR_JSON, NO_STORE, NotFound
+from .paging import replace_links
+from .proxy.forward import DocumentHook
+
+_QUERY_SAFE = ",|:/$*"
+
+
+def upstream_query(decision: Decision) -> str:
+    return urlencode(decision.mutations.params, quote_via=quote, safe=_QUERY_SAFE)
+
+
+def empty_searchset() -> web.Response:
+    body = {"resourceType": "Bundle", "type": "searchset", "total": 0, "entry": []}
+    return web.Response(body=orjson.dumps(body), content_type=FHIR_JSON, charset="utf-8", headers=NO_STORE)
+
+
+def needs_inspection(decision: Decision) -> bool:
+    return decision.post_checks.letter is not None or decision.post_checks.confine_to_patient is not None
+
+
+def answer_hooks(
+    request: web.Request, grant: Grant, decision: Decision, original: dict[str, object]
+) -> DocumentHook:
+    """Post-checks first, then the paging cursors (links of what survived)."""
+    app = request.app
+    check = answer_filter(grant, decision, request.get(WITHHELD, ())) if needs_inspection(decision) else None
+
+    def hook(document: Any) -> Any:
+        if check is not None:
+            document = check(document)
+        if isinstance(document, dict) and document.get("resourceType") == "Bundle":
+            replace_links(document, served_base=app[ENDPOINTS].fhir_base, codec=app[PAGING],
+                          grant_id=grant.grant_id, request=original, now=app[CLOCK]())
+        return document
+
+    return hook
+
+
+def _confined_to(grant: Grant, decision: Decision) -> str | None:
+    """The patient whose world ``patient/`` access is confined to for this answer.
+
+    The policy names it; when it does not while a patient is in context, the call is the
+    signed-in user's own ``fhirUser`` read (a parent acting for a child reads their own
+    Patient), so a Patient fhirUser confines to themselves.
+    """
+    if decision.post_checks.confine_to_patient is not None:
+        return decision.post_checks.confine_to_patient
+    if grant.fhir_user and grant.fhir_user.startswith("Patient/"):
+        return grant.fhir_user.split("/", 1)[1]
+    return grant.patient
+
+
+def answer_filter(grant: Grant, decision: Decision, withheld_labels: Collection[str]) -> DocumentHook:
+    """The document hook that enforces the decision's post-checks."""
+    checks = decision.post_checks
+    if checks.letter not in (None, "r", "s"):
+        # A write's answer echoes what the app itself sent; writes under a patient grant
+        # are checked on the way in (body rule), not on the way out.
+        return lambda document: document
+    scopes = ScopeSet.from_strings(grant.scopes)
+    contexts = GrantContext(scopes, grant.patient, grant.fhir_user).usable_contexts
+    letter = checks.letter or ("s" if checks.on_mismatch is Mismatch.DROP else "r")
+    check = build_check(scopes, _confined_to(grant, decision), contexts, withheld_labels, letter)
+
+    def hook(document: Any) -> Any:
+        if isinstance(document, dict) and document.get("resourceType") == "OperationOutcome":
+            return document
+        result = filter_answer(document, check, contained_check=check.contained,
+                               strip_total=checks.strip_total)
+        if result.refused:
+            raise NotFound()
+        return result.document
+
+    return hook
