@@ -28,10 +28,10 @@ from ..consent import ConsentRecord
 from ..keys import CLOCK, REGISTRY
 from .codes import deny, issue_code
 from .consent_model import DEFAULT_DURATION, DURATIONS, SENSITIVE_LABELS, build_screen, read_answer
-from .flow import Step, at_step
+from .flow import Step, at_step, posted_step
 from .pages import message_page, page_url, render
 from .picker import patient_label
-from .transaction import check_csrf, load
+from .transaction import load
 
 
 def safe_link(uri: str | None) -> str | None:
@@ -109,15 +109,10 @@ async def show_consent(request: web.Request) -> web.Response:
 
 
 async def submit_consent(request: web.Request) -> web.Response:
-    form = await request.post()
-    pending = await load(request, form.get("tx"))
-    if isinstance(pending, web.Response):
-        return pending
-    if (refusal := check_csrf(request, pending.csrf, form)) is not None:
-        return refusal
-    pending = await at_step(request, pending, Step.CONSENT)
-    if isinstance(pending, web.Response):
-        return pending
+    posted = await posted_step(request, Step.CONSENT)
+    if isinstance(posted, web.Response):
+        return posted
+    form, pending = posted
     decision = form.get("decision")
     if decision == "deny":
         return await deny(request, pending, "the patient declined to share their records")

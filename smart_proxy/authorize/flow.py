@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from aiohttp import web
+from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
 
 from ..auth.records import PendingAuthorization
 from ..identity import totp
@@ -39,7 +41,7 @@ from .app_redirect import with_params
 from .codes import app_withdrawn, issue_code
 from .keys import USERS
 from .pages import message_page, page_url, redirect
-from .transaction import finish, save
+from .transaction import check_csrf, finish, load, save
 
 
 class Step(Enum):
@@ -148,3 +150,19 @@ async def at_step(
     """``pending`` when it is at ``step``; otherwise the answer that moves it on."""
     nxt = await next_step(request, pending)
     return nxt.pending if nxt.step is step else await respond(request, nxt)
+
+
+async def posted_step(
+    request: web.Request, step: Step
+) -> tuple[MultiDictProxy[str | FileField], PendingAuthorization] | web.Response:
+    """A form POST of ``step``: its transaction, CSRF token and step position all checked."""
+    form = await request.post()
+    pending = await load(request, form.get("tx"))
+    if isinstance(pending, web.Response):
+        return pending
+    if (refusal := check_csrf(request, pending.csrf, form)) is not None:
+        return refusal
+    pending = await at_step(request, pending, step)
+    if isinstance(pending, web.Response):
+        return pending
+    return form, pending

@@ -18,10 +18,10 @@ from aiohttp import web
 from ..auth.records import PendingAuthorization
 from ..identity import totp
 from ..keys import CLOCK, REGISTRY, STORE
-from .flow import Step, advance, at_step
+from .flow import Step, advance, at_step, posted_step
 from .keys import USERS
 from .pages import page_url, render, retry_after, wait_text
-from .transaction import check_csrf, load, save
+from .transaction import load, save
 
 
 def mfa_form(
@@ -67,15 +67,10 @@ async def show_mfa(request: web.Request) -> web.Response:
 
 
 async def submit_mfa(request: web.Request) -> web.Response:
-    form = await request.post()
-    pending = await load(request, form.get("tx"))
-    if isinstance(pending, web.Response):
-        return pending
-    if (refusal := check_csrf(request, pending.csrf, form)) is not None:
-        return refusal
-    pending = await at_step(request, pending, Step.MFA)
-    if isinstance(pending, web.Response):
-        return pending
+    posted = await posted_step(request, Step.MFA)
+    if isinstance(posted, web.Response):
+        return posted
+    form, pending = posted
     assert pending.username is not None  # flow asks for MFA only for our own accounts
     if (locked := await _locked(request, pending)) is not None:
         return locked

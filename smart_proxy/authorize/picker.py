@@ -13,9 +13,9 @@ from aiohttp import web
 
 from ..auth.records import PendingAuthorization
 from ..keys import REGISTRY
-from .flow import Step, advance, at_step
+from .flow import Step, advance, at_step, posted_step
 from .pages import message_page, page_url, render
-from .transaction import check_csrf, load, save
+from .transaction import load, save
 
 
 def patient_label(pending: PendingAuthorization, patient: str) -> str:
@@ -45,15 +45,10 @@ async def show_picker(request: web.Request) -> web.Response:
 
 
 async def submit_picker(request: web.Request) -> web.Response:
-    form = await request.post()
-    pending = await load(request, form.get("tx"))
-    if isinstance(pending, web.Response):
-        return pending
-    if (refusal := check_csrf(request, pending.csrf, form)) is not None:
-        return refusal
-    pending = await at_step(request, pending, Step.PICK_PATIENT)
-    if isinstance(pending, web.Response):
-        return pending
+    posted = await posted_step(request, Step.PICK_PATIENT)
+    if isinstance(posted, web.Response):
+        return posted
+    form, pending = posted
     chosen = form.get("patient")
     if not isinstance(chosen, str) or chosen not in pending.patients:
         return message_page(
