@@ -31,6 +31,7 @@ from app_registry.models import (
     Attestation,
     AttestationStatus,
     Audience,
+    BulkExport,
     ClientType,
     LaunchType,
     LifecycleEvent,
@@ -117,6 +118,10 @@ def build_app(data: Mapping[str, Any], source: str = "") -> RegisteredApp:
         contacts=tuple(data.get("contacts", ())),
         rate_limit=RateLimit(**data.get("rate_limit", {})),
         token_lifetimes=TokenLifetimes(**data.get("token_lifetimes", {})),
+        bulk_export=BulkExport(
+            frozenset(data.get("bulk_export", {}).get("groups", ())),
+            bool(data.get("bulk_export", {}).get("all_patients", False)),
+        ),
         attestation=None
         if attestation is None
         else Attestation(

@@ -99,6 +99,18 @@ class RateLimit:
 
 
 @dataclass(frozen=True)
+class BulkExport:
+    """What a backend service may export (FHIR Bulk Data): these Groups, or every patient.
+
+    Nothing by default: an admin names the Groups (or opts in to system-level and
+    ``Patient/$export``) when vetting the service.
+    """
+
+    groups: frozenset[str] = frozenset()
+    all_patients: bool = False
+
+
+@dataclass(frozen=True)
 class TokenLifetimes:
     """Per-app lifetimes within the schema's safe bounds; None means the server default."""
 
@@ -131,6 +143,7 @@ class RegisteredApp:
     contacts: tuple[str, ...] = ()
     rate_limit: RateLimit = field(default_factory=RateLimit)
     token_lifetimes: TokenLifetimes = field(default_factory=TokenLifetimes)
+    bulk_export: BulkExport = field(default_factory=BulkExport)
     attestation: Attestation | None = None
     lifecycle: tuple[LifecycleEvent, ...] = ()
     source: str = ""

@@ -12,6 +12,7 @@ relative to the app.
   no user or patient context, so it gets only ``system/`` scopes.
 * Lifecycle dates: see :mod:`app_registry.lifecycle`; the attestation date is real.
 * A per-patient rate limit cannot exceed the app-wide one.
+* ``bulk_export`` belongs to backend services only.
 """
 
 from __future__ import annotations
@@ -83,6 +84,12 @@ def scope_problems(app: Mapping[str, Any]) -> Iterator[RuleProblem]:
             yield ("scopes", index), f"{scope!r}: a backend service gets only system/ scopes"
 
 
+def bulk_export_problems(app: Mapping[str, Any]) -> Iterator[RuleProblem]:
+    kinds = app.get("launch_types")
+    if "bulk_export" in app and isinstance(kinds, list) and "backend" not in kinds:
+        yield ("bulk_export",), "only backend services (launch type 'backend') export in bulk"
+
+
 def lifecycle_problems(app: Mapping[str, Any]) -> Iterator[RuleProblem]:
     for path, message in event_problems(app.get("lifecycle")):
         yield ("lifecycle", *path), message
@@ -109,6 +116,7 @@ RULES: tuple[Callable[[Mapping[str, Any]], Iterator[RuleProblem]], ...] = (
     uri_problems,
     jwks_problems,
     scope_problems,
+    bulk_export_problems,
     lifecycle_problems,
     attestation_problems,
     rate_limit_problems,

@@ -96,6 +96,7 @@ def _launches(*kinds: str) -> Schema:
 
 
 _DATE_HELP = "{value} is not a YYYY-MM-DD date"
+FHIR_ID_PATTERN = r"^[A-Za-z0-9\-.]{1,64}$"
 URI: Schema = {"type": "string", "minLength": 1, "maxLength": 2048, "format": "uri"}
 _FORBIDDEN: Schema = {"not": {}}
 _SYMMETRIC: Schema = {"const": "confidential-symmetric"}
@@ -150,6 +151,12 @@ APP: Schema = _object(
         "audience": {"enum": list(AUDIENCES)},
         "scopes": _list(_matching(SCOPE_PATTERN, _SCOPE_HELP)),
         "rate_limit": _object({key: _count(1, 100_000) for key in _RATE_LIMITS}),
+        "bulk_export": _object(
+            {
+                "groups": _list(_matching(FHIR_ID_PATTERN, "{value} is not a FHIR id")),
+                "all_patients": {"type": "boolean"},
+            }
+        ),
         "attestation": ATTESTATION,
         "lifecycle": {"type": "array", "items": EVENT_SCHEMA},
         "token_lifetimes": _object(

@@ -15,6 +15,8 @@ from .auth.signing import SigningKey
 from .auth.token_routes import add_token_routes
 from .authorize import add_authorize_routes
 from .config import Config
+from .bulk.jobs import ExportJobs
+from .bulk.routes import add_bulk_routes
 from .consent import ConsentStore
 from .consent.store import CONSENT_NS
 from .cors import add_cors_headers, cors_preflight
@@ -34,6 +36,7 @@ from .keys import (
     STORE,
     TOKEN_FACTORY,
     UPSTREAM,
+    BULK_JOBS,
     Clock,
 )
 from .paging import CursorCodec, shared_cursor_key
@@ -81,6 +84,7 @@ def create_app(
     add_authorize_routes(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    add_bulk_routes(app)
     app.router.add_route("*", "/fhir", handle_fhir)
     app.router.add_route("*", "/fhir/{tail:.*}", handle_fhir)
     return app
@@ -92,6 +96,7 @@ def _state(given: StateStore | None) -> Callable[[web.Application], AsyncIterato
         app[STORE] = store
         app[CONSENTS] = ConsentStore(store)
         app[PAGING] = CursorCodec(await shared_cursor_key(store))
+        app[BULK_JOBS] = ExportJobs(store, app[TOKEN_FACTORY])
         yield
         if given is None:
             await store.close()

@@ -4,8 +4,10 @@
 2. ``metadata`` is public: the upstream CapabilityStatement plus SMART security,
 3. everything else needs a live grant of a still-approved app under a still-active
    consent (401 otherwise) whose scopes allow the interaction (403/400 otherwise),
-4. forward with the header allow-list and the proxy's own credential,
-5. apply the decision: narrowed query, empty searchsets, post-checks on every resource
+4. writes: the body rule and the stored read before the call (``writes``); batch and
+   transaction Bundles entry by entry (``bundles``),
+5. forward with the header allow-list and the proxy's own credential,
+6. apply the decision: narrowed query, empty searchsets, post-checks on every resource
    of the answer, signed paging cursors; rewrite server URLs in JSON, stream the rest.
 """
 
@@ -18,6 +20,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 from yarl import URL
 
+from .bundles import handle_bundle
 from .enforce import answer_hooks, empty_searchset, upstream_query
 from .gate import admit, admit_page, live_grant
 from .keys import CONFIG, ENDPOINTS, REWRITER, UPSTREAM
@@ -26,6 +29,7 @@ from .outcome import BadRequest, MethodNotAllowed
 from .proxy.capability import with_smart_security
 from .proxy.forward import read_body, relay
 from .proxy.headers import upstream_request_headers
+from .writes import Outgoing, checked_write
 
 FHIR_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"})
 # FHIR ids are [A-Za-z0-9\-\.]{1,64}; types, _history, _search and $operations fit too.
@@ -56,16 +60,22 @@ async def handle_fhir(request: web.Request) -> web.StreamResponse:
     grant = await live_grant(request)
     config = app[CONFIG]
     body = await read_body(request, config.limits.max_request_body_bytes)
+    if tail == "" and request.method == "POST":
+        return await handle_bundle(request, grant, body, upstream_headers(request))
     fhir_request, decision = await admit(request, tail, body)
     if decision.mutations.empty_result:
         return empty_searchset()
-    headers = _headers(request)
+    headers = upstream_headers(request)
     if decision.mutations.if_none_exist is not None:
         headers["If-None-Exist"] = decision.mutations.if_none_exist
     query = upstream_query(decision)
     if fhir_request.method == "POST" and tail.endswith("_search"):
         body, query = query.encode(), ""
         headers["Content-Type"] = "application/x-www-form-urlencoded"
+    if fhir_request.interaction is not None and fhir_request.interaction.is_write:
+        outgoing = await checked_write(request, fhir_request, decision,
+                                       Outgoing(tail, query, headers, body))
+        tail, query, headers, body = outgoing.tail, outgoing.query, outgoing.headers, outgoing.body
     original = {
         "method": fhir_request.method,
         "segments": [unquote(part) for part in tail.split("/")] if tail else [],
@@ -95,7 +105,7 @@ async def _page(request: web.Request) -> web.StreamResponse:
         request,
         upstream,
         upstream.url_for(path, query),
-        _headers(request),
+        upstream_headers(request),
         None,
         app[REWRITER],
         app[CONFIG].limits.max_inspected_body_bytes,
@@ -112,7 +122,7 @@ async def _capability(request: web.Request) -> web.StreamResponse:
         request,
         upstream,
         upstream.url_for("metadata"),
-        _headers(request),
+        upstream_headers(request),
         None,
         app[REWRITER],
         app[CONFIG].limits.max_inspected_body_bytes,
@@ -120,7 +130,7 @@ async def _capability(request: web.Request) -> web.StreamResponse:
     )
 
 
-def _headers(request: web.Request) -> CIMultiDict[str]:
+def upstream_headers(request: web.Request) -> CIMultiDict[str]:
     config = request.app[CONFIG]
     upstream = request.app[UPSTREAM]
     return upstream_request_headers(

@@ -9,6 +9,7 @@ from aiohttp import web
 from app_registry import Registry
 
 from .auth.signing import SigningKey
+from .bulk.jobs import ExportJobs
 from .config import Config
 from .consent import ConsentStore
 from .endpoints import Endpoints
@@ -31,3 +32,4 @@ REGISTRY = web.AppKey("registry", Registry)
 SIGNING_KEY = web.AppKey("signing_key", SigningKey)
 CONSENTS = web.AppKey("consents", ConsentStore)
 PAGING = web.AppKey("paging", CursorCodec)
+BULK_JOBS = web.AppKey("bulk_jobs", ExportJobs)

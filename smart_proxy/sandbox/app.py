@@ -1,7 +1,8 @@
 """The sandbox FHIR R4 server as an aiohttp application.
 
 ``create_sandbox_app()`` serves the FHIR REST API (http://hl7.org/fhir/R4/http.html) under
-``base_path`` from an in-memory store seeded with synthetic data; ``run_sandbox()`` runs it
+``base_path`` from an in-memory store seeded with synthetic data, with Bulk Data export
+(:mod:`.bulk`); ``run_sandbox()`` runs it
 until interrupted (``smart-proxy sandbox``).
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .bulk import add_bulk_routes
 from .handlers import BASE_PATH_KEY, MAX_BODY, STORE_KEY, fhir_endpoint, outcome_middleware
 from .store import SandboxStore
 from .synthetic import generate
@@ -47,6 +49,7 @@ def create_sandbox_app(
     patients: int = 8,
     base_path: str = "/fhir",
     data: SandboxData | None = None,
+    export_polls_before_ready: int = 1,
 ) -> web.Application:
     """A FHIR R4 server on ``base_path``, seeded with ``data`` or ``generate(seed, patients)``."""
     base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
@@ -55,6 +58,7 @@ def create_sandbox_app(
     app = web.Application(client_max_size=MAX_BODY, middlewares=[outcome_middleware])
     app[SANDBOX_STORE] = store
     app[BASE_PATH_KEY] = base_path
+    add_bulk_routes(app, base_path, export_polls_before_ready)
     if base_path:
         app.router.add_route("*", base_path, fhir_endpoint)
     app.router.add_route("*", base_path + "/{tail:.*}", fhir_endpoint)

@@ -13,6 +13,7 @@ from app_registry import (
     Attestation,
     AttestationStatus,
     Audience,
+    BulkExport,
     ClientType,
     LaunchType,
     LifecycleEvent,
@@ -136,6 +137,18 @@ def test_inline_jwks_is_kept_and_returned_as_a_fresh_dict() -> None:
     app.jwks["keys"].clear()  # type: ignore[index]
     assert app.jwks == expected
     assert app.source == "svc.yaml:1"
+
+
+def test_bulk_export_is_nothing_unless_registered() -> None:
+    text = (
+        "client_id: svc\nname: Service\nclient_type: confidential-asymmetric\naudience: system\n"
+        "launch_types: [backend]\nscopes: [system/Patient.rs]\n"
+        "jwks: {keys: [{kty: EC, crv: P-384, x: AbC, y: dEf, kid: k1}]}\n"
+    )
+    assert load_registry_text(text, "svc.yaml")["svc"].bulk_export == BulkExport()
+    wide = text + "bulk_export: {groups: [g1, g-2.x], all_patients: true}\n"
+    assert load_registry_text(wide, "svc.yaml")["svc"].bulk_export == BulkExport(
+        frozenset({"g1", "g-2.x"}), all_patients=True)
 
 
 def test_dates_stay_text_until_parsed_so_unquoted_dates_work() -> None:

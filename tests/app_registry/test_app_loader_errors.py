@@ -491,6 +491,16 @@ CASES = [
         ],
     ),
     (
+        "bulk-export-bad-values-and-not-a-backend-service",
+        one_app("bulk_export: {groups: ['a b', ok-1], all_patients: 'yes', since: 1}"),
+        [
+            "apps.yaml:10: apps[0].bulk_export.since: unknown key 'since'",
+            "apps.yaml:10: apps[0].bulk_export.groups[0]: 'a b' is not a FHIR id",
+            "apps.yaml:10: apps[0].bulk_export.all_patients: expected true or false, got 'yes'",
+            "apps.yaml:10: apps[0].bulk_export: only backend services (launch type 'backend') export in bulk",
+        ],
+    ),
+    (
         "rate-limit-zero-and-unknown",
         one_app("rate_limit:\n  burst: 0\n  per_hour: 5"),
         [

@@ -5,7 +5,8 @@ resources and, per patient, a chart: Patient, Encounters, Observations (vital-si
 laboratory, social-history, survey, sdoh), Conditions (problem-list-item,
 encounter-diagnosis, health-concern), MedicationRequests, AllergyIntolerances,
 Immunizations, Procedures, lab DiagnosticReports, a clinical note (DocumentReference +
-Binary), Provenance, a Goal and a CarePlan.  Sensitive records carry security labels (see
+Binary), Provenance, a Goal and a CarePlan; and one Group (``quality-cohort``) of the
+first half of the patients.  Sensitive records carry security labels (see
 :mod:`.stories`).  Same seed, same bytes: all randomness comes from
 ``random.Random(seed)`` and all dates from a fixed reference date.
 """
@@ -53,7 +54,23 @@ def _generate(seed: int, count: int) -> bytes:
             ctx.add(patients.build_related_person(patient_id, family, rec.display),
                     REFERENCE_DATE.replace(month=1), "relatedperson")
         _chart(ctx, rec)
+    if count:
+        ctx.add(_cohort(count), REFERENCE_DATE.replace(month=1))
     return orjson.dumps(ctx.resources)
+
+
+def _cohort(count: int) -> dict[str, Any]:
+    """A Group of the first half of the patients, for Bulk Data ``Group/[id]/$export``."""
+    members = [f"p{index + 1}" for index in range(max(1, count // 2))]
+    return {
+        "resourceType": "Group",
+        "id": "quality-cohort",
+        "type": "person",
+        "actual": True,
+        "name": "Quality measure cohort",
+        "quantity": len(members),
+        "member": [{"entity": {"reference": f"Patient/{pid}"}} for pid in members],
+    }
 
 
 def _chart(ctx: Context, rec: Record) -> None:

@@ -18,8 +18,10 @@ def chart_of(patient_id: str) -> set[str]:
         subject = resource.get("subject") or resource.get("patient") or {}
         provenance_targets = {t["reference"] for t in resource.get("target", [])} \
             if resource["resourceType"] == "Provenance" else set()
+        members = {m["entity"]["reference"] for m in resource.get("member", [])} \
+            if resource["resourceType"] == "Group" else set()
         if subject.get("reference") == f"Patient/{patient_id}" or \
-                f"Patient/{patient_id}" in provenance_targets:
+                f"Patient/{patient_id}" in provenance_targets | members:
             mine.add(f"{resource['resourceType']}/{resource['id']}")
     return mine
 
