@@ -41,9 +41,13 @@ def capability_statement(base: str) -> Json:
                 "interaction": [{"code": c} for c in
                                 ("transaction", "batch", "search-system", "history-system")],
                 "searchParam": [_param(p.name, p.type, "Resource") for p in COMMON.values()],
+                "operation": [{"name": "export", "definition": f"{_BULK}/export"}],
             }
         ],
     }
+
+
+_BULK = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition"
 
 
 def _resource(resource_type: str) -> Json:
@@ -68,7 +72,9 @@ def _resource(resource_type: str) -> Json:
         entry["operation"] = [{
             "name": "everything",
             "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
-        }]
+        }, {"name": "export", "definition": f"{_BULK}/patient-export"}]
+    if resource_type == "Group":
+        entry["operation"] = [{"name": "export", "definition": f"{_BULK}/group-export"}]
     if not entry["searchParam"]:
         del entry["searchParam"]
     return entry

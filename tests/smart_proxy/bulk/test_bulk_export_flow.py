@@ -255,3 +255,14 @@ async def test_post_kick_off_with_a_bad_body_is_400(proxy: TestClient, system_to
                                                     body: bytes) -> None:
     response = await proxy.post(GROUP, data=body, headers=auth(await system_token(), **KICK_OFF))
     assert response.status == 400
+
+
+async def test_metadata_declares_the_export_operations(proxy: TestClient) -> None:
+    response = await proxy.get("/fhir/metadata")
+    rest = (await response.json(content_type=None))["rest"][0]
+    group = next(r for r in rest["resource"] if r["type"] == "Group")
+    assert group["operation"] == [
+        {"name": "export",
+         "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"}]
+    assert {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"} \
+        in rest["operation"]
