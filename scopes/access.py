@@ -6,8 +6,9 @@ data of the patient in context, which here means the R4 Patient compartment
 client may, decided by type and interaction (conformance 130–132).  Types outside the
 compartment that patient data references (Practitioner, Organization, Location,
 Medication, ...) are readable with a matching ``patient/`` scope when the deployment
-shares them (peer-gateways (c) 23; conformance 131); nothing else outside the
-compartment is reachable through a ``patient/`` scope.
+shares them (peer-gateways (c) 23; conformance 131); a ``Binary`` is readable
+(not searchable) when what speaks for it is (``scopes.binary_context``); nothing else
+outside the compartment is reachable through a ``patient/`` scope.
 
 When several contexts grant the same type, the broadest *unrestricted* one wins; else a
 ``patient/`` scope (confined to the compartment) wins over filtered ``user/``/``system/``
@@ -30,6 +31,10 @@ DEFAULT_SHARED_TYPES = frozenset({
     "Practitioner", "PractitionerRole", "Organization", "Location", "Medication",
     "HealthcareService", "Endpoint", "Substance",
 })
+# A Binary is read (never searched or written) under a patient/ scope only through what
+# speaks for it: its securityContext or the patient's documents pointing at it
+# (``scopes.binary_context``; the plumbing gathers them).  The post-check alone refuses it.
+ATTACHMENT_TYPE = "Binary"
 # R4 leaves Device out of the Patient compartment, but US Core searches it by ``patient``
 # (Device.patient): under a patient/ scope it is confined like a compartment type.
 EXTRA_COMPARTMENT: Mapping[str, tuple[str, ...]] = MappingProxyType({"Device": ("patient",)})
@@ -83,7 +88,7 @@ def resolve_access(grant: GrantContext, resource_type: str, letter: str) -> Acce
     if grant.patient and scopes.permits(resource_type, letter, ("patient",)):
         confined = resource_type == WILDCARD or compartment_params(resource_type) is not None
         shared = resource_type in grant.shared_types and letter in ("r", "s")
-        if confined or shared:
+        if confined or shared or (resource_type == ATTACHMENT_TYPE and letter == "r"):
             filters = scopes.filters_for(resource_type, letter, ("patient",))
             return Access(grant.patient, confined, filters)
         if not broad.allows_any:

@@ -20,7 +20,7 @@ from aiohttp import web
 from scopes import ScopeSet
 from scopes.decision import Decision, Mismatch
 from scopes.policy import GrantContext
-from scopes.postcheck import build_check
+from scopes.postcheck import PostCheck, build_check
 from scopes.postfilter import filter_answer
 
 from .gate import WITHHELD
@@ -78,6 +78,15 @@ def _confined_to(grant: Grant, decision: Decision) -> str | None:
     return grant.patient
 
 
+def grant_check(
+    grant: Grant, decision: Decision, withheld_labels: Collection[str], letter: str
+) -> PostCheck:
+    """The per-resource post-check of ``grant`` for this decision (``scopes.postcheck``)."""
+    scopes = ScopeSet.from_strings(grant.scopes)
+    contexts = GrantContext(scopes, grant.patient, grant.fhir_user).usable_contexts
+    return build_check(scopes, _confined_to(grant, decision), contexts, withheld_labels, letter)
+
+
 def answer_filter(grant: Grant, decision: Decision, withheld_labels: Collection[str]) -> DocumentHook:
     """The document hook that enforces the decision's post-checks."""
     checks = decision.post_checks
@@ -85,10 +94,8 @@ def answer_filter(grant: Grant, decision: Decision, withheld_labels: Collection[
         # A write's answer echoes what the app itself sent; writes under a patient grant
         # are checked on the way in (body rule), not on the way out.
         return lambda document: document
-    scopes = ScopeSet.from_strings(grant.scopes)
-    contexts = GrantContext(scopes, grant.patient, grant.fhir_user).usable_contexts
     letter = checks.letter or ("s" if checks.on_mismatch is Mismatch.DROP else "r")
-    check = build_check(scopes, _confined_to(grant, decision), contexts, withheld_labels, letter)
+    check = grant_check(grant, decision, withheld_labels, letter)
 
     def hook(document: Any) -> Any:
         if isinstance(document, dict) and document.get("resourceType") == "OperationOutcome":

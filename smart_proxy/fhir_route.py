@@ -20,6 +20,11 @@ from aiohttp import web
 from multidict import CIMultiDict
 from yarl import URL
 
+from scopes.decision import Decision
+from scopes.interaction import Interaction
+from scopes.request import FhirRequest
+
+from .binary_read import read_binary
 from .bundles import handle_bundle
 from .enforce import answer_hooks, empty_searchset, upstream_query
 from .gate import admit, admit_page, live_grant
@@ -72,16 +77,20 @@ async def handle_fhir(request: web.Request) -> web.StreamResponse:
     if fhir_request.method == "POST" and tail.endswith("_search"):
         body, query = query.encode(), ""
         headers["Content-Type"] = "application/x-www-form-urlencoded"
-    if fhir_request.interaction is not None and fhir_request.interaction.is_write:
-        outgoing = await checked_write(request, fhir_request, decision,
-                                       Outgoing(tail, query, headers, body))
-        tail, query, headers, body = outgoing.tail, outgoing.query, outgoing.headers, outgoing.body
     original = {
         "method": fhir_request.method,
         "segments": [unquote(part) for part in tail.split("/")] if tail else [],
         "params": [list(pair) for pair in fhir_request.params],
     }
+    writes = fhir_request.interaction is not None and fhir_request.interaction.is_write
+    if writes:
+        outgoing = await checked_write(request, fhir_request, decision,
+                                       Outgoing(tail, query, headers, body))
+        tail, query, headers, body = outgoing.tail, outgoing.query, outgoing.headers, outgoing.body
     upstream = app[UPSTREAM]
+    if _confined_binary_read(fhir_request, decision):
+        return await read_binary(request, grant, decision, str(fhir_request.resource_id),
+                                 upstream.url_for(tail, query), headers)
     return await relay(
         request,
         upstream,
@@ -91,8 +100,15 @@ async def handle_fhir(request: web.Request) -> web.StreamResponse:
         app[REWRITER],
         config.limits.max_inspected_body_bytes,
         on_document=answer_hooks(request, grant, decision, original),
-        require_json=decision.post_checks.confine_to_patient is not None,
+        # A write's answer is the checked write echoed (or nothing: Prefer return=minimal).
+        require_json=decision.post_checks.confine_to_patient is not None and not writes,
     )
+
+
+def _confined_binary_read(fhir_request: FhirRequest, decision: Decision) -> bool:
+    """A Binary read under a patient grant: judged by what speaks for it (``binary_read``)."""
+    return fhir_request.resource_type == "Binary" and fhir_request.interaction in (
+        Interaction.READ, Interaction.VREAD) and decision.post_checks.confine_to_patient is not None
 
 
 async def _page(request: web.Request) -> web.StreamResponse:

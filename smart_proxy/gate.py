@@ -23,7 +23,7 @@ from scopes.request import FhirRequest, RequestError, parse_request
 from .bearer import authenticate
 from .grants import Grant
 from .keys import CLOCK, CONSENTS, PAGING, REGISTRY, STORE
-from .outcome import BadRequest, Forbidden, NotFound, Unauthorized
+from .outcome import BadRequest, Unauthorized, error_for_status
 from .paging import InvalidCursor, PageCursor
 
 GRANT = web.RequestKey("grant", Grant)
@@ -85,25 +85,16 @@ async def withheld_labels(request: web.Request, grant: Grant) -> tuple[str, ...]
 
 
 def judge(grant: Grant, fhir_request: FhirRequest) -> tuple[FhirRequest, Decision]:
-    decision = decide(
-        GrantContext(ScopeSet.from_strings(grant.scopes), grant.patient, grant.fhir_user),
-        fhir_request,
-    )
+    decision = decide(grant_context(grant), fhir_request)
     if not decision.allowed:
-        if decision.status == 400:
-            raise BadRequest(decision.message)
-        if decision.status == 404:
-            raise NotFound(decision.message)
-        raise Forbidden(decision.message)
-    _refuse_unenforced(fhir_request, decision)
+        raise error_for_status(decision.status, decision.message)
+    # SECURITY: an allowed write still carries its body rule and stored read; the route
+    # applies them (``smart_proxy.writes``) before anything is forwarded.
     return fhir_request, decision
 
 
-def _refuse_unenforced(fhir_request: FhirRequest, decision: Decision) -> None:
-    """SECURITY (interim): writes under a patient grant need the body rule and the stored
-    read applied before forwarding; until the write path does both, they are refused."""
-    if decision.body_rule is not None or decision.requires_stored_read:
-        raise Forbidden("Writes under a patient grant are not available yet.")
+def grant_context(grant: Grant) -> GrantContext:
+    return GrantContext(ScopeSet.from_strings(grant.scopes), grant.patient, grant.fhir_user)
 
 
 def _parse(request: web.Request, tail: str, body: bytes | None) -> FhirRequest:

@@ -73,6 +73,27 @@ class MethodNotAllowed(FhirError):
     default_message = "This method is not supported here."
 
 
+class PreconditionFailed(FhirError):
+    """R4 http.html#concurrency: ``If-Match`` does not name the current version."""
+
+    status, issue_code = 412, "conflict"
+    default_message = "The resource has changed; If-Match does not name the current version."
+
+
+class MultipleMatches(PreconditionFailed):
+    """R4 http.html#cond-update, #3.1.0.7.1: conditional criteria that match several resources."""
+
+    issue_code = "multiple-matches"
+    default_message = "The conditional criteria match more than one resource."
+
+
+class Unprocessable(FhirError):
+    """R4 http.html#patch: a patch that is valid but cannot be applied (a failing ``test``)."""
+
+    status, issue_code = 422, "processing"
+    default_message = "The patch cannot be applied to the current version."
+
+
 class PayloadTooLarge(FhirError):
     status, issue_code = 413, "too-costly"
     default_message = "The request body is larger than this server accepts."
@@ -98,12 +119,26 @@ class GatewayTimeout(FhirError):
     default_message = "The FHIR server did not answer in time."
 
 
-def outcome_body(issue_code: str, message: str, request_id: str | None = None) -> bytes:
+_BY_STATUS: dict[int, type[FhirError]] = {
+    400: BadRequest, 403: Forbidden, 404: NotFound, 412: PreconditionFailed, 422: Unprocessable,
+}
+
+
+def error_for_status(status: int, message: str) -> FhirError:
+    """The refusal for a policy status; anything unmapped is refused as forbidden."""
+    return _BY_STATUS.get(status, Forbidden)(message)
+
+
+def outcome_resource(issue_code: str, message: str, request_id: str | None = None) -> dict[str, object]:
     issue: dict[str, object] = {"severity": "error", "code": issue_code, "diagnostics": message}
     if request_id:
         issue["details"] = {"text": f"request id {request_id}"}
     model = OperationOutcome(issue=[issue])
-    return orjson.dumps(model.model_dump(mode="json", exclude_none=True))
+    return model.model_dump(mode="json", exclude_none=True)
+
+
+def outcome_body(issue_code: str, message: str, request_id: str | None = None) -> bytes:
+    return orjson.dumps(outcome_resource(issue_code, message, request_id))
 
 
 def outcome_response(

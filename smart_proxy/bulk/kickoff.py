@@ -36,6 +36,8 @@ FHIR_JSON = "application/fhir+json"
 async def kick_off(request: web.Request) -> web.StreamResponse:
     if "respond-async" not in request.headers.get("Prefer", "").lower():
         raise BadRequest("A bulk export needs the header Prefer: respond-async.")
+    if not _accepts_fhir_json(request.headers.get("Accept")):
+        raise BadRequest("A bulk export kick-off accepts only Accept: application/fhir+json.")
     grant, scopes = await system_grant(request)
     params = tuple(request.query.items())
     if request.method == "POST":
@@ -76,6 +78,14 @@ async def kick_off(request: web.Request) -> web.StreamResponse:
     status = public / "_bulk" / job.job_id
     return web.Response(status=202, headers={"Content-Location": str(status),
                                              "Cache-Control": "no-store"})
+
+
+def _accepts_fhir_json(accept: str | None) -> bool:
+    """Bulk Data v2: only ``application/fhir+json`` is supported; absent means that."""
+    if not accept:
+        return True
+    media = {part.split(";", 1)[0].strip().lower() for part in accept.split(",")}
+    return bool(media & {FHIR_JSON, "application/json", "*/*"})
 
 
 def _level(request: web.Request) -> tuple[ExportLevel, str | None]:

@@ -70,21 +70,21 @@ async def relay(
         if answer.status in _CREDENTIAL_REFUSED:
             log.error("upstream refused the proxy's credential (HTTP %s)", answer.status)
             raise BadGateway("The FHIR server refused the proxy's credential.")
-        out_headers = _response_headers(answer, rewriter)
+        out_headers = answer_headers(answer, rewriter)
         if request.method == "HEAD" or answer.status in _BODYLESS_STATUS:
             return web.Response(status=answer.status, headers=out_headers)
         if is_json(answer.headers.get("Content-Type", "")):
-            document = await _read_json(answer, inspect_limit)
+            document = await read_json(answer, inspect_limit)
             document = rewriter.document(document)
             if on_document is not None:
                 document = on_document(document)
             return web.Response(status=answer.status, body=orjson.dumps(document), headers=out_headers)
         if require_json and answer.status < 400:
             raise NotFound()
-        return await _stream(request, answer, out_headers)
+        return await stream_answer(request, answer, out_headers)
 
 
-def _response_headers(answer: aiohttp.ClientResponse, rewriter: BaseRewriter) -> CIMultiDict[str]:
+def answer_headers(answer: aiohttp.ClientResponse, rewriter: BaseRewriter) -> CIMultiDict[str]:
     headers = client_response_headers(answer.headers)
     for name in ("Location", "Content-Location"):
         if name in headers:
@@ -97,7 +97,7 @@ def _response_headers(answer: aiohttp.ClientResponse, rewriter: BaseRewriter) ->
     return headers
 
 
-async def _read_json(answer: aiohttp.ClientResponse, limit: int) -> Any:
+async def read_json(answer: aiohttp.ClientResponse, limit: int) -> Any:
     if answer.content_length is not None and answer.content_length > limit:
         raise BadGateway("The FHIR server's answer is larger than the proxy inspects.")
     data = bytearray()
@@ -111,7 +111,7 @@ async def _read_json(answer: aiohttp.ClientResponse, limit: int) -> Any:
         raise BadGateway("The FHIR server sent malformed JSON.") from None
 
 
-async def _stream(
+async def stream_answer(
     request: web.Request, answer: aiohttp.ClientResponse, headers: CIMultiDict[str]
 ) -> web.StreamResponse:
     response = web.StreamResponse(status=answer.status, headers=headers)

@@ -24,10 +24,10 @@ from urllib.parse import parse_qsl
 
 import orjson
 
+from ..json_patch import JSON_PATCH, PatchError, PatchFailed, apply_patch
 from .bundles import version_headers
 from .interaction import FhirCall, FhirResult, Route
 from .outcome import FhirError, gone, invalid, not_found, operation_outcome
-from .patch import JSON_PATCH, PatchError, PatchFailed, apply_patch
 from .query import parse_query
 from .reads import etag_matches
 from .search import find

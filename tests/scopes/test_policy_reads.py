@@ -66,7 +66,16 @@ ROWS = [
      Mismatch.DROP, False),
     ("patient/Observation.rs", "GET Practitioner/d1", Reason.INSUFFICIENT_SCOPE, None, False,
      Mismatch.DROP, False),
-    (ALL, "GET Binary/b1", Reason.INSUFFICIENT_SCOPE, None, False, Mismatch.DROP, False),
+    # Binary: read confined to the patient (the plumbing judges what speaks for it; the
+    # post-check alone refuses it), never searched under a patient/ scope
+    (ALL, "GET Binary/b1", Reason.ALLOWED, "p1", False, Mismatch.NOT_FOUND, False),
+    ("patient/Binary.rs", "GET Binary/b1/_history/2", Reason.ALLOWED, "p1", False,
+     Mismatch.NOT_FOUND, False),
+    (ALL, "GET Binary?_id=b1", Reason.INSUFFICIENT_SCOPE, None, False, Mismatch.DROP, False),
+    ("patient/Binary.s", "GET Binary/b1", Reason.INSUFFICIENT_SCOPE, None, False,
+     Mismatch.DROP, False),
+    ("patient/DocumentReference.rs", "GET Binary/b1", Reason.INSUFFICIENT_SCOPE, None, False,
+     Mismatch.DROP, False),
     (ALL, "GET Questionnaire/q1", Reason.INSUFFICIENT_SCOPE, None, False, Mismatch.DROP, False),
     (ALL, "GET ValueSet?url=x", Reason.INSUFFICIENT_SCOPE, None, False, Mismatch.DROP, False),
     ("patient/*.rs", "GET Patient/p2", Reason.NO_CONTEXT, None, False, Mismatch.DROP, False),

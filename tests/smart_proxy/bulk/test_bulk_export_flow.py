@@ -130,6 +130,10 @@ async def test_download_and_status_without_token_are_401(proxy: TestClient, syst
     ("url", "headers", "status", "text"),
     [
         (GROUP, {"Accept": "application/fhir+json"}, 400, "Prefer: respond-async"),
+        (GROUP, {"Accept": "application/fhir+json", "Prefer": "return=representation"}, 400,
+         "Prefer: respond-async"),
+        (GROUP, {"Accept": "application/fhir+xml", "Prefer": "respond-async"}, 400,
+         "Accept: application/fhir+json"),
         ("/fhir/Group/other-group/$export", KICK_OFF, 404, "not available for export"),
         ("/fhir/$export", KICK_OFF, 403, "pre-authorised Groups only"),
         ("/fhir/Patient/$export", KICK_OFF, 403, "pre-authorised Groups only"),

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from smart_proxy.sandbox.patch import PatchError, PatchFailed, apply_patch
+from smart_proxy.json_patch import PatchError, PatchFailed, apply_patch
 
 DOC = {"a": {"b": [1, 2, 3], "c": "x"}, "tilde~key": 1, "slash/key": 2}
 

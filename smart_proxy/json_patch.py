@@ -4,6 +4,9 @@ http://hl7.org/fhir/R4/http.html#patch: a ``PATCH`` with ``application/json-patc
 Operations: add, remove, replace, move, copy, test; they apply in order to a copy and all
 or nothing.  A failing ``test`` raises :class:`PatchFailed` (the server answers 422); a
 malformed document or a path that does not resolve raises :class:`PatchError` (400).
+
+Shared by the sandbox server, which applies patches, and the proxy, which applies an app's
+patch to the stored version to check the result before forwarding it (``smart_proxy.writes``).
 """
 
 from __future__ import annotations
