@@ -92,8 +92,11 @@ def answer_filter(grant: Grant, decision: Decision, withheld_labels: Collection[
     checks = decision.post_checks
     if checks.letter not in (None, "r", "s"):
         # A write's answer echoes what the app itself sent; writes under a patient grant
-        # are checked on the way in (body rule), not on the way out.
-        return lambda document: document
+        # are checked on the way in (body rule), not on the way out.  Except a conditional
+        # create that matched: the answer is then the *stored* resource.
+        if decision.mutations.if_none_exist is None:
+            return lambda document: document
+        return _matched_resource(grant_check(grant, decision, withheld_labels, "r"))
     letter = checks.letter or ("s" if checks.on_mismatch is Mismatch.DROP else "r")
     check = grant_check(grant, decision, withheld_labels, letter)
 
@@ -105,5 +108,23 @@ def answer_filter(grant: Grant, decision: Decision, withheld_labels: Collection[
         if result.refused:
             raise NotFound()
         return result.document
+
+    return hook
+
+
+def _matched_resource(check: PostCheck) -> DocumentHook:
+    """A conditional create's answer (R4 http.html#ccreate: a match answers ``200`` with the
+    existing resource) is shown only if the grant could read it (letter ``r``: type,
+    compartment, granular filters, withheld labels); otherwise only the match is told."""
+
+    def hook(document: Any) -> Any:
+        if not isinstance(document, dict) or document.get("resourceType") == "OperationOutcome":
+            return document
+        if check(document):
+            return document
+        return {"resourceType": "OperationOutcome", "issue": [{
+            "severity": "information", "code": "informational",
+            "diagnostics": "A resource matching If-None-Exist exists; this grant does not show it.",
+        }]}
 
     return hook

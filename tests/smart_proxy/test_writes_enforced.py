@@ -498,3 +498,32 @@ async def test_granular_user_grant_checks_body_and_stored_version(
     await refusal(await proxy.delete("/fhir/Observation/obs-p1-2", headers=auth), 404, "not-found")
     assert "obs-p1-2" in of(stored)
 
+
+
+async def test_conditional_create_matching_a_withheld_resource_does_not_show_it(
+    proxy: TestClient, store: MemoryStore, issue_token: Any, stored: Any
+) -> None:
+    """If-None-Exist matching a record the patient withheld: 200, the record not disclosed."""
+    import time
+
+    from smart_proxy.consent import ConsentRecord, ConsentStore
+
+    await ConsentStore(store).save(ConsentRecord(
+        "c-p3", "p3", "demo-patient-app", ("patient/*.cruds",), time.time() - 5,
+        withheld_labels=("http://terminology.hl7.org/CodeSystem/v3-ActCode|PSY",)))
+    withholding = await issue_token(scopes=("patient/*.cruds",), patient="p3", consent_id="c-p3")
+    sharing = await issue_token(scopes=("patient/*.cruds",), patient="p3")
+    body = {"resourceType": "Condition", "subject": {"reference": "Patient/p3"},
+            "code": {"text": "anything"}}
+    before = len(of(stored, "Condition"))
+    for token, shown in ((withholding, False), (sharing, True)):
+        response = await proxy.post("/fhir/Condition", json=body, headers={
+            "Authorization": f"Bearer {token}", "If-None-Exist": "_id=cond-p3-1"})
+        assert response.status == 200
+        answer = await response.json(content_type=None)
+        if shown:
+            assert (answer["resourceType"], answer["id"]) == ("Condition", "cond-p3-1")
+        else:
+            assert answer["resourceType"] == "OperationOutcome"
+            assert "cond-p3-1" not in await response.text()
+    assert len(of(stored, "Condition")) == before
