@@ -91,12 +91,10 @@ def answer_filter(grant: Grant, decision: Decision, withheld_labels: Collection[
     """The document hook that enforces the decision's post-checks."""
     checks = decision.post_checks
     if checks.letter not in (None, "r", "s"):
-        # A write's answer echoes what the app itself sent; writes under a patient grant
-        # are checked on the way in (body rule), not on the way out.  Except a conditional
-        # create that matched: the answer is then the *stored* resource.
-        if decision.mutations.if_none_exist is None:
-            return lambda document: document
-        return _matched_resource(grant_check(grant, decision, withheld_labels, "r"))
+        # Writes are checked on the way in (body rule, stored read); the answer is the stored
+        # result (a patch applied, a conditional create's existing match), shown only to a
+        # grant that could read it.
+        return _written_resource(grant_check(grant, decision, withheld_labels, "r"))
     letter = checks.letter or ("s" if checks.on_mismatch is Mismatch.DROP else "r")
     check = grant_check(grant, decision, withheld_labels, letter)
 
@@ -112,10 +110,12 @@ def answer_filter(grant: Grant, decision: Decision, withheld_labels: Collection[
     return hook
 
 
-def _matched_resource(check: PostCheck) -> DocumentHook:
-    """A conditional create's answer (R4 http.html#ccreate: a match answers ``200`` with the
-    existing resource) is shown only if the grant could read it (letter ``r``: type,
-    compartment, granular filters, withheld labels); otherwise only the match is told."""
+def _written_resource(check: PostCheck) -> DocumentHook:
+    """A write's answer is shown only if the grant could read it (letter ``r``: type,
+    compartment, granular filters, withheld labels): a ``u``-only grant does not read the
+    patched result, and a conditional create that matched (R4 http.html#ccreate answers
+    ``200`` with the existing resource) does not disclose a withheld record.  Otherwise an
+    informational OperationOutcome says the write was done (or matched)."""
 
     def hook(document: Any) -> Any:
         if not isinstance(document, dict) or document.get("resourceType") == "OperationOutcome":
@@ -124,7 +124,7 @@ def _matched_resource(check: PostCheck) -> DocumentHook:
             return document
         return {"resourceType": "OperationOutcome", "issue": [{
             "severity": "information", "code": "informational",
-            "diagnostics": "A resource matching If-None-Exist exists; this grant does not show it.",
+            "diagnostics": "Done; this grant does not read the resulting resource.",
         }]}
 
     return hook

@@ -527,3 +527,23 @@ async def test_conditional_create_matching_a_withheld_resource_does_not_show_it(
             assert answer["resourceType"] == "OperationOutcome"
             assert "cond-p3-1" not in await response.text()
     assert len(of(stored, "Condition")) == before
+
+
+@pytest.mark.parametrize(("scopes", "shown"), [(("patient/Observation.u",), False),
+                                               (("patient/Observation.ru",), True)])
+async def test_a_patch_answer_shows_the_result_only_to_a_grant_that_reads_it(
+    proxy: TestClient, issue_token: Any, stored: Any, scopes: tuple[str, ...], shown: bool
+) -> None:
+    token = await issue_token(scopes=scopes, patient="p1")
+    response = await send_patch(proxy, "/fhir/Observation/obs-p1-2",
+                                {"Authorization": f"Bearer {token}"},
+                                {"op": "replace", "path": "/status", "value": "amended"})
+    assert response.status == 200
+    assert stored.current("Observation", "obs-p1-2").require()["status"] == "amended"
+    answer = await response.json(content_type=None)
+    if shown:
+        assert (answer["resourceType"], answer["status"]) == ("Observation", "amended")
+    else:
+        assert answer["resourceType"] == "OperationOutcome"
+        assert answer["issue"][0]["severity"] == "information"
+        assert "obs-p1-2" not in await response.text()
