@@ -85,7 +85,9 @@ async def handle_bundle(
     kind = parsed.kind
     decided = decide_bundle(grant_context(grant), parsed.entries, kind)
     if not decided.allowed:
-        raise error_for_status(decided.status, decided.message)
+        refusal = error_for_status(decided.status, decided.message)
+        where = decided.message.split(":", 1)[0] if decided.message.startswith("entry ") else ""
+        raise type(refusal)(f"{where}: {refusal.message}" if where else refusal.message)
     app = request.app
     raw_entries = document.get("entry", [])
     internal = transaction_targets(raw_entries) if kind == "transaction" else None

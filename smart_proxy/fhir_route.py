@@ -102,6 +102,7 @@ async def handle_fhir(request: web.Request) -> web.StreamResponse:
         on_document=answer_hooks(request, grant, decision, original),
         # A write's answer is the checked write echoed (or nothing: Prefer return=minimal).
         require_json=decision.post_checks.confine_to_patient is not None and not writes,
+        uniform_absence=decision.post_checks.confine_to_patient is not None,
     )
 
 
@@ -127,6 +128,7 @@ async def _page(request: web.Request) -> web.StreamResponse:
         app[CONFIG].limits.max_inspected_body_bytes,
         on_document=answer_hooks(request, grant, decision, cursor.request),
         require_json=decision.post_checks.confine_to_patient is not None,
+        uniform_absence=decision.post_checks.confine_to_patient is not None,
     )
 
 

@@ -125,7 +125,12 @@ _BY_STATUS: dict[int, type[FhirError]] = {
 
 
 def error_for_status(status: int, message: str) -> FhirError:
-    """The refusal for a policy status; anything unmapped is refused as forbidden."""
+    """The refusal for a policy status; anything unmapped is refused as forbidden.
+
+    SECURITY: every 404 carries the same body, whatever the policy's reason (absent and
+    not yours must read alike, DESIGN decision 6)."""
+    if status == 404:
+        return NotFound()
     return _BY_STATUS.get(status, Forbidden)(message)
 
 

@@ -60,16 +60,22 @@ async def relay(
     inspect_limit: int,
     on_document: DocumentHook | None = None,
     require_json: bool = False,
+    uniform_absence: bool = False,
 ) -> web.StreamResponse:
     """Send the call upstream and relay the answer.
 
     ``require_json``: the answer must be inspectable; anything else (e.g. raw Binary
     content) is refused as not found, since it cannot be checked against the grant.
+    ``uniform_absence``: the upstream's 404 and 410 become the proxy's own 404, the same
+    body a resource of another patient gets (an upstream's "not known" text or a 410
+    "deleted" would tell "absent" from "not yours").
     """
     async with upstream.request(request.method, url, headers, body) as answer:
         if answer.status in _CREDENTIAL_REFUSED:
             log.error("upstream refused the proxy's credential (HTTP %s)", answer.status)
             raise BadGateway("The FHIR server refused the proxy's credential.")
+        if uniform_absence and answer.status in (404, 410):
+            raise NotFound()
         out_headers = answer_headers(answer, rewriter)
         if request.method == "HEAD" or answer.status in _BODYLESS_STATUS:
             return web.Response(status=answer.status, headers=out_headers)

@@ -13,25 +13,13 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from smart_proxy.app import create_app
 from smart_proxy.consent import ConsentRecord, ConsentStore
-from smart_proxy.sandbox import SANDBOX_STORE, create_sandbox_app
+from smart_proxy.sandbox import SANDBOX_STORE
 from smart_proxy.state import MemoryStore
-from tests.support import make_config
 
 NOTE = "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category"
 RAW = {"Accept": "text/plain"}
 JSON = {"Accept": "application/fhir+json"}
-
-
-@pytest.fixture
-async def sandbox(aiohttp_server: Any) -> TestServer:
-    return await aiohttp_server(create_sandbox_app())
-
-
-@pytest.fixture
-async def proxy(aiohttp_client: Any, sandbox: TestServer, store: MemoryStore) -> TestClient:
-    return await aiohttp_client(create_app(make_config(str(sandbox.make_url("/fhir"))), store=store))
 
 
 def bearer(token: str, **more: str) -> dict[str, str]:

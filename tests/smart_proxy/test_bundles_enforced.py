@@ -11,44 +11,13 @@ from typing import Any
 
 import orjson
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from smart_proxy.app import create_app
-from smart_proxy.sandbox import SANDBOX_STORE, SandboxStore, create_sandbox_app
-from smart_proxy.state import MemoryStore
-from tests.support import make_config
+from smart_proxy.sandbox import SandboxStore
 
 FHIR_JSON = "application/fhir+json"
 ENCOUNTER_URN = "urn:uuid:6f1c2a3b-4d5e-4f60-8a71-9b8c7d6e5f40"
 PATIENT_URN = "urn:uuid:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
-
-
-@pytest.fixture
-async def sandbox(aiohttp_server: Any) -> TestServer:
-    app = create_sandbox_app()
-    posted: list[dict[str, Any]] = []
-
-    @web.middleware
-    async def record(request: web.Request, handler: Any) -> web.StreamResponse:
-        if request.method == "POST" and request.path == "/fhir":
-            posted.append(orjson.loads(await request.read()))
-        return await handler(request)
-
-    app.middlewares.append(record)
-    server = await aiohttp_server(app)
-    server.posted = posted  # type: ignore[attr-defined]
-    return server
-
-
-@pytest.fixture
-def stored(sandbox: TestServer) -> SandboxStore:
-    return sandbox.app[SANDBOX_STORE]
-
-
-@pytest.fixture
-async def proxy(aiohttp_client: Any, sandbox: TestServer, store: MemoryStore) -> TestClient:
-    return await aiohttp_client(create_app(make_config(str(sandbox.make_url("/fhir"))), store=store))
 
 
 @pytest.fixture

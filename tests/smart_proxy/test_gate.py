@@ -29,7 +29,7 @@ async def upstream(aiohttp_server: Any) -> Any:
         if request.path.endswith("/o1"):
             return web.json_response(observation, content_type="application/fhir+json")
         bundle = {"resourceType": "Bundle", "type": "searchset", "total": 1,
-                  "entry": [{"fullUrl": str(request.url.with_path(f"/fhir/Observation/o1").with_query(None)),
+                  "entry": [{"fullUrl": str(request.url.with_path("/fhir/Observation/o1").with_query(None)),
                              "resource": observation, "search": {"mode": "match"}}]}
         return web.json_response(bundle, content_type="application/fhir+json")
 

@@ -5,24 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from yarl import URL
 
-from smart_proxy.app import create_app
 from smart_proxy.paging import CursorCodec, InvalidCursor, tail_below
-from smart_proxy.sandbox import create_sandbox_app
-from smart_proxy.state import MemoryStore
-from tests.support import make_config
-
-
-@pytest.fixture
-async def sandbox(aiohttp_server: Any) -> TestServer:
-    return await aiohttp_server(create_sandbox_app())
-
-
-@pytest.fixture
-async def proxy(aiohttp_client: Any, sandbox: TestServer, store: MemoryStore) -> TestClient:
-    return await aiohttp_client(create_app(make_config(str(sandbox.make_url("/fhir"))), store=store))
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import hashlib
+import io
 import time
 import uuid
 from pathlib import Path
@@ -32,14 +32,13 @@ async def test_50mb_binary_streams_under_150mb_rss(tmp_path: Path) -> None:
     try:
         await wait_until_up(f"http://127.0.0.1:{sandbox_port}/fhir/metadata", sandbox, sandbox_log)
         payload = hashlib.sha256(b"seed").digest() * (SIZE // 32)
-        async with aiohttp.ClientSession() as session:
-            async with session.post(
-                f"http://127.0.0.1:{sandbox_port}/fhir/Binary",
-                data=io.BytesIO(payload),
-                headers={"Content-Type": "application/octet-stream"},
-            ) as created:
-                assert created.status == 201
-                binary_id = created.headers["Location"].split("/Binary/")[1].split("/")[0]
+        async with aiohttp.ClientSession() as session, session.post(
+            f"http://127.0.0.1:{sandbox_port}/fhir/Binary",
+            data=io.BytesIO(payload),
+            headers={"Content-Type": "application/octet-stream"},
+        ) as created:
+            assert created.status == 201
+            binary_id = created.headers["Location"].split("/Binary/")[1].split("/")[0]
 
         config = proxy_config(tmp_path, proxy_port, sandbox_port, "redis://127.0.0.1:6379/0")
         proxy = start(["serve", "--config", str(config)], proxy_log)
@@ -54,18 +53,17 @@ async def test_50mb_binary_streams_under_150mb_rss(tmp_path: Path) -> None:
         peak = watched.memory_info().rss
         digest = hashlib.sha256()
         received = 0
-        async with aiohttp.ClientSession() as session:
-            async with session.get(
-                f"http://127.0.0.1:{proxy_port}/fhir/Binary/{binary_id}",
-                headers={"Authorization": f"Bearer {token}", "Accept": "application/octet-stream"},
-            ) as response:
-                assert response.status == 200
-                assert response.headers["Content-Type"] == "application/octet-stream"
-                async for chunk in response.content.iter_chunked(256 * 1024):
-                    digest.update(chunk)
-                    received += len(chunk)
-                    peak = max(peak, watched.memory_info().rss)
-                    await asyncio.sleep(0)
+        async with aiohttp.ClientSession() as session, session.get(
+            f"http://127.0.0.1:{proxy_port}/fhir/Binary/{binary_id}",
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/octet-stream"},
+        ) as response:
+            assert response.status == 200
+            assert response.headers["Content-Type"] == "application/octet-stream"
+            async for chunk in response.content.iter_chunked(256 * 1024):
+                digest.update(chunk)
+                received += len(chunk)
+                peak = max(peak, watched.memory_info().rss)
+                await asyncio.sleep(0)
         assert received == SIZE
         assert digest.hexdigest() == hashlib.sha256(payload).hexdigest()
         assert peak < RSS_LIMIT, f"proxy resident memory peaked at {peak / 2**20:.0f} MiB"

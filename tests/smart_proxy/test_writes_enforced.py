@@ -10,47 +10,16 @@ from typing import Any
 
 import orjson
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from smart_proxy.app import create_app
-from smart_proxy.sandbox import SANDBOX_STORE, SandboxStore, create_sandbox_app
+from smart_proxy.sandbox import SandboxStore
 from smart_proxy.state import MemoryStore
-from tests.support import UPSTREAM_SECRET, make_config
+from tests.support import UPSTREAM_SECRET
 
 PATIENT_GRANT = {"scopes": ("patient/*.cruds",), "patient": "p1"}
 JSON_PATCH = "application/json-patch+json"
 FHIR_JSON = "application/fhir+json"
 IDENT = "urn:example:ids"
-
-
-@pytest.fixture
-async def sandbox(aiohttp_server: Any) -> TestServer:
-    """The sandbox, recording what the proxy sent it (method, path and query, headers)."""
-    app = create_sandbox_app()
-    seen: list[tuple[str, str, dict[str, str]]] = []
-    bodies: list[bytes] = []
-
-    @web.middleware
-    async def record(request: web.Request, handler: Any) -> web.StreamResponse:
-        seen.append((request.method, request.path_qs, dict(request.headers)))
-        bodies.append(await request.read())
-        return await handler(request)
-
-    app.middlewares.append(record)
-    server = await aiohttp_server(app)
-    server.seen, server.bodies = seen, bodies  # type: ignore[attr-defined]
-    return server
-
-
-@pytest.fixture
-def stored(sandbox: TestServer) -> SandboxStore:
-    return sandbox.app[SANDBOX_STORE]
-
-
-@pytest.fixture
-async def proxy(aiohttp_client: Any, sandbox: TestServer, store: MemoryStore) -> TestClient:
-    return await aiohttp_client(create_app(make_config(str(sandbox.make_url("/fhir"))), store=store))
 
 
 @pytest.fixture
@@ -497,7 +466,6 @@ async def test_granular_user_grant_checks_body_and_stored_version(
     await refusal(await proxy.post("/fhir/Observation", json=vital, headers=auth), 403, "forbidden")
     await refusal(await proxy.delete("/fhir/Observation/obs-p1-2", headers=auth), 404, "not-found")
     assert "obs-p1-2" in of(stored)
-
 
 
 async def test_conditional_create_matching_a_withheld_resource_does_not_show_it(
