@@ -26,22 +26,29 @@ scopes are limited to the patient in context).  The rules, in order:
 
 ``patient=None`` means the grant is not confined (``user/``, ``system/``): the caller
 applies its own policy and this function answers "unconfined".
+
+``names_other_patient`` is the cheap half of rules 3 and 4 for a batch: a resource whose
+``subject`` or ``patient`` is a literal reference to another Patient fails both whatever
+else it holds, so the whole-resource read of its references can be skipped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from scopes.compartment import PATIENT_COMPARTMENT
 from scopes.patient_refs import PatientRefs, patient_references
+from scopes.references import RefKind, parse_reference
 
 SHARED_TYPES: frozenset[str] = frozenset({
     "Practitioner", "PractitionerRole", "Organization", "Location", "Medication", "Substance",
     "Device",
 })
 EXCLUDED_TYPES: frozenset[str] = frozenset({"Group"})
+_PATIENT_ELEMENTS = ("subject", "patient")  # where most compartment types name their patient
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +81,7 @@ def visible(
     """
     if patient is None:
         return UNCONFINED
-    if not isinstance(resource, Mapping):
+    if type(resource) is not dict and not isinstance(resource, Mapping):
         return NOT_A_RESOURCE
     resource_type = resource.get("resourceType")
     if not isinstance(resource_type, str):
@@ -92,8 +99,31 @@ def visible(
         return UNINTERPRETABLE
     if refs.embedded_patients:
         return EMBEDDED_PATIENT
-    if refs.ids - {patient}:
+    if len(refs.ids) > (patient in refs.ids):  # an id other than the patient's
         return OTHER_PATIENT
     if not in_compartment:
         return SHARED
     return IN_COMPARTMENT if patient in refs.ids else NO_PATIENT_REFERENCE
+
+
+def names_other_patient(resource: Mapping[str, Any], patient: str) -> bool:
+    """Does ``subject`` or ``patient`` of ``resource`` reference a Patient other than ``patient``?
+
+    True means ``visible(resource, patient=patient)`` is not visible, whatever else the
+    resource holds: the exact walk reads that Reference too, as another patient's id, or as
+    uninterpretable when its ``type`` names another type.  False means "not known here".
+    """
+    for element in _PATIENT_ELEMENTS:
+        node = resource.get(element)
+        if type(node) is dict:
+            value = node.get("reference")
+            if type(value) is str and _other_patient(value, patient):
+                return True
+    return False
+
+
+@lru_cache(maxsize=4096)
+def _other_patient(value: str, patient: str) -> bool:
+    ref = parse_reference(value)
+    return (ref is not None and ref.kind is RefKind.RESOURCE
+            and ref.resource_type == "Patient" and ref.id != patient)

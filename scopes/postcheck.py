@@ -30,7 +30,7 @@ from scopes.compartment import PATIENT_COMPARTMENT
 from scopes.grammar import Context
 from scopes.granular_match import matches
 from scopes.labels import normalise_labels, withheld
-from scopes.membership import EXCLUDED_TYPES, SHARED_TYPES, visible
+from scopes.membership import EXCLUDED_TYPES, SHARED_TYPES, names_other_patient, visible
 from scopes.patient_refs import PatientRefs, patient_references, patient_references_batch
 from scopes.scopeset import FilterUnion, ScopeSet
 
@@ -68,7 +68,7 @@ class PostCheck:
         self._letter = letter
         self._shared_types = frozenset(shared_types)
         self._rules: dict[object, _TypeRule] = {}
-        self._prepared: dict[int, tuple[dict[str, Any], PatientRefs]] = {}
+        self._prepared: dict[int, tuple[dict[str, Any], PatientRefs | None]] = {}
 
     def __call__(self, resource: dict[str, Any]) -> bool:
         resource_type = resource.get("resourceType")
@@ -79,10 +79,15 @@ class PostCheck:
             return False
         if rule.open is not None and matches(resource, rule.open):
             return True
-        if rule.confined is None or not matches(resource, rule.confined):
+        confined = rule.confined
+        if confined is None or not (confined.unrestricted or matches(resource, confined)):
             return False
+        refs = None
         prepared = self._prepared.get(id(resource))
-        refs = prepared[1] if prepared is not None and prepared[0] is resource else None
+        if prepared is not None and prepared[0] is resource:
+            refs = prepared[1]
+            if refs is None:
+                return False  # names another patient (``names_other_patient``)
         return visible(
             resource, patient=self._patient, shared_types=self._shared_types, refs=refs,
         ).visible
@@ -91,14 +96,24 @@ class PostCheck:
         """Read the Patient references of a batch (a Bundle's entries) in one pass.
 
         Optional speed-up used by ``filter_answer``; ``__call__`` gives the same answers
-        without it.  Entries are keyed by ``id()`` and hold the resource itself, so an id is
-        never reused while its entry exists; ``release`` drops them.
+        without it.  A resource whose ``subject``/``patient`` names another patient is not
+        read further: it is marked (``None``) as failing membership.  Entries are keyed by
+        ``id()`` and hold the resource itself, so an id is never reused while its entry
+        exists; ``release`` drops them.
         """
         if not self._confined:
             return
-        batch = [r for r in resources if self._rule(r.get("resourceType")).needs_refs]
+        patient, prepared, rule = str(self._patient), self._prepared, self._rule
+        batch = []
+        for resource in resources:
+            if not rule(resource.get("resourceType")).needs_refs:
+                continue
+            if names_other_patient(resource, patient):
+                prepared[id(resource)] = (resource, None)
+            else:
+                batch.append(resource)
         for resource, refs in zip(batch, patient_references_batch(batch), strict=True):
-            self._prepared[id(resource)] = (resource, refs)
+            prepared[id(resource)] = (resource, refs)
 
     def release(self) -> None:
         self._prepared.clear()

@@ -156,7 +156,8 @@ class _Walker:
                 return True
             if resource_type == "Bundle" and self.bundle(resource):
                 return True
-            if resource_type not in _PASSED_ON and self.passes(resource):
+            if (resource_type not in _PASSED_ON and self.check(resource)
+                    and self.contained_pass(resource)):
                 return True
         self.removed += 1
         return {"response": dict(_NOT_FOUND)} if positional else None

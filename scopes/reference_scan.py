@@ -32,14 +32,16 @@ _SEPARATOR_VALUE = "<smart-proxy: next resource>"
 _SEPARATOR = {"reference": _SEPARATOR_VALUE}
 _SEPARATOR_BYTES = b'"' + _SEPARATOR_VALUE.encode() + b'"'
 _SEPARATOR_TEXT = b'{"reference":' + _SEPARATOR_BYTES + b"}"
-# The quoted value; empty when the value is not a string or holds an escape.  A plain
-# relative reference to a type other than Patient in any case (most of them: ``"Encounter/e1"``)
-# cannot matter and is skipped inside the regex engine; ``scopes.references`` reads it the same.
+# The quoted value; one character (the value's first) when the value is not a string or
+# holds an escape: never empty, and never a newline (compact JSON has none outside strings,
+# and escapes those inside).  A plain relative reference to a type other than Patient in
+# any case (most of them: ``"Encounter/e1"``) cannot matter and is skipped inside the regex
+# engine; ``scopes.references`` reads it the same.
 # The lookbehind keeps only real keys (preceded by ``{`` or ``,``; a quote inside a string
 # is escaped, so a key named ``x"reference`` cannot pass for one).
 _VALUES = re.compile(
     rb'"reference":(?<=[{,]"reference":)'
-    rb'(?!"(?!(?i:patient)/)[A-Z][A-Za-z]{1,63}/[A-Za-z0-9\-.]{1,64}")("[^"\\]*")?')
+    rb'(?!"(?!(?i:patient)/)[A-Z][A-Za-z]{1,63}/[A-Za-z0-9\-.]{1,64}")("[^"\\]*"|[\s\S])')
 _WALK_MARKERS = (b'"type":"', b'"resourceType":"Patient"')
 
 
@@ -47,7 +49,8 @@ def scan_resources(resources: Sequence[Mapping[str, Any]]) -> list[Scanned]:
     """``[scan_resource(r) for r in resources]``, with one serialisation of the batch."""
     count = len(resources)
     interleaved: list[object] = [_SEPARATOR] * (2 * count)
-    interleaved[::2] = [_without_narrative(r) for r in resources]
+    interleaved[::2] = [
+        _without_narrative(r) if type(r.get("text")) is dict else r for r in resources]
     try:
         text = orjson.dumps(interleaved)
     except TypeError:
@@ -55,32 +58,38 @@ def scan_resources(resources: Sequence[Mapping[str, Any]]) -> list[Scanned]:
     values = _VALUES.findall(text)
     if values.count(_SEPARATOR_BYTES) != count:  # a resource holds the separator itself
         return [scan_resource(r) for r in resources]
-    results = _read_values(values)
+    # One resource's values, each followed by a newline, make one group; most groups are
+    # alike (``"Patient/p1"\n``), so a group's result is read once and then looked up.
+    groups = (_NEWLINE.join(values) + _NEWLINE).split(_SEPARATOR_BYTES + _NEWLINE)
+    known, results = _GROUPS, []
+    for group in groups[:count]:
+        found = known.get(group, _UNKNOWN)
+        results.append(_read_group(group) if found is _UNKNOWN else found)
     for index in _marked(text):
         results[index] = None
     return results
 
 
-def _read_values(values: list[bytes]) -> list[Scanned]:
-    results: list[Scanned] = []
+def _read_group(group: bytes) -> Scanned:
+    if len(_GROUPS) >= 8192:
+        _GROUPS.clear()
+    found = _GROUPS[group] = _read_values(group.split(_NEWLINE)[:-1])
+    return found
+
+
+def _read_values(values: list[bytes]) -> Scanned:
+    """The result for one resource's reference values (no separator among them)."""
     ids: set[str] = set()
     uninterpretable: list[str] = []
-    walk = False
-    classes = _CLASSES
     for value in values:
-        if value == _SEPARATOR_BYTES:
-            results.append(None if walk else (frozenset(ids), tuple(uninterpretable)))
-            if ids or uninterpretable or walk:
-                ids, uninterpretable, walk = set(), [], False
-            continue
-        kind, detail = classes.get(value) or _classify(value)
+        kind, detail = _CLASSES.get(value) or _classify(value)
         if kind == "patient":
             ids.add(detail)
         elif kind == "bad":
             uninterpretable.append(detail)
         elif kind == "walk":
-            walk = True
-    return results
+            return None
+    return frozenset(ids), tuple(uninterpretable)
 
 
 def _marked(text: bytes) -> set[int]:
@@ -115,25 +124,28 @@ def scan_resource(resource: Mapping[str, Any]) -> Scanned:
         text = orjson.dumps(_without_narrative(resource))
     except TypeError:
         return None
-    if any(marker in text for marker in _WALK_MARKERS):
+    if _WALK_MARKERS[0] in text or _WALK_MARKERS[1] in text:
         return None
     values = _VALUES.findall(text)
     if _SEPARATOR_BYTES in values:
         return None
-    return _read_values([*values, _SEPARATOR_BYTES])[0]
+    return _read_values(values)
 
 
+_NEWLINE = b"\n"
+_UNKNOWN = object()
+_GROUPS: dict[bytes, Scanned] = {}
 _CLASSES: dict[bytes, tuple[str, str]] = {}
 
 
 def _classify(value: bytes) -> tuple[str, str]:
     """("patient", id) | ("other", "") | ("bad", text) | ("walk", ""); memoised (bounded).
 
-    ``value`` is the quoted JSON string, or empty for a non-string or escaped value.
+    ``value`` is the quoted JSON string, or one character for a non-string or escaped value.
     """
     text = value[1:-1].decode()
-    ref = parse_reference(text) if value else None
-    if not value:
+    ref = parse_reference(text) if len(value) > 1 else None
+    if len(value) == 1:
         found = "walk", ""
     elif ref is None:
         found = "bad", repr(text)

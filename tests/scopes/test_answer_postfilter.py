@@ -330,6 +330,29 @@ def test_build_check_table(
     check.release()
 
 
+batch_resources = st.lists(st.builds(
+    lambda rt, who, key, other, ctype: {
+        "resourceType": rt, "id": "r", key: ref(f"Patient/{who}"),
+        **({"performer": [ref(f"Patient/{other}")]} if other else {}),
+        **({"contained": [{"resourceType": ctype, "id": "c"}]} if ctype else {}),
+    },
+    st.sampled_from(["Observation", "Immunization", "Device", "Patient", "Group", "Binary"]),
+    st.sampled_from(["p1", "p2", "p1/_history/2"]), st.sampled_from(["subject", "patient"]),
+    st.sampled_from([None, "p1", "p2"]), st.sampled_from([None, "Medication", "Patient"]),
+), max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(batch_resources)
+def test_a_prepared_batch_answers_like_one_by_one(resources: list[dict[str, Any]]) -> None:
+    alone = [PATIENT_ALL(r) for r in resources]
+    PATIENT_ALL.prepare(resources)
+    try:
+        assert [PATIENT_ALL(r) for r in resources] == alone
+    finally:
+        PATIENT_ALL.release()
+
+
 @pytest.mark.parametrize("letter", ["c", "u", "d", "x", "rs"])
 def test_build_check_is_for_reads_and_searches(letter: str) -> None:
     with pytest.raises(ValueError, match="reads and searches"):

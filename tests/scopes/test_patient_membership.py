@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scopes.compartment import PATIENT_COMPARTMENT
-from scopes.membership import EXCLUDED_TYPES, SHARED_TYPES, visible
+from scopes.membership import EXCLUDED_TYPES, SHARED_TYPES, names_other_patient, visible
 from scopes.patient_refs import patient_references
 
 UUID = "urn:uuid:98e27e8b-0e0a-4b8f-a444-6e37e003049c"
@@ -232,3 +234,52 @@ def test_every_compartment_type_needs_the_patient(resource_type: str) -> None:
     assert visible(res(resource_type, x=ref("Patient/p1")), patient="p1").visible
     assert not visible(res(resource_type, x=[ref("Patient/p1"), ref("Patient/p2")]),
                        patient="p1").visible
+
+
+# ------------------------------------------------- names_other_patient (a batch's quick no)
+
+@pytest.mark.parametrize(
+    ("resource", "named"),
+    [
+        (obs(subject=ref("Patient/p2")), True),
+        (obs(subject=ref("Patient/p1")), False),
+        (obs(subject=ref("Patient/p10")), True),
+        (res("Immunization", patient=ref("https://h/fhir/Patient/p2")), True),
+        (obs(subject=ref("Patient/p2/_history/3")), True),
+        (obs(subject=ref("Patient/p2") | {"type": "Group"}), True),  # uninterpretable: fails
+        (obs(subject=ref("Patient%2Fp2")), True),
+        (obs(subject=ref("Group/g1")), False),
+        (obs(subject=ref("PATIENT/p2")), False),  # not known here; the full read refuses it
+        (obs(subject=ref(7)), False),
+        (obs(subject="Patient/p2"), False),
+        (obs(subject=[ref("Patient/p2")]), False),
+        (obs(performer=[ref("Patient/p2")]), False),  # only subject and patient are looked at
+        (obs(), False),
+    ],
+)
+def test_names_other_patient(resource: dict[str, Any], named: bool) -> None:
+    assert names_other_patient(resource, "p1") is named
+    if named:
+        assert not visible(resource, patient="p1").visible
+
+
+REFERENCES = st.sampled_from([
+    "Patient/p1", "Patient/p2", "Patient/p10", "https://h/fhir/Patient/p2", "Patient%2Fp2",
+    "Patient/p2/_history/1", "PATIENT/p2", "Group/g1", "#c1", UUID, "", 7, None,
+])
+NODES = st.fixed_dictionaries(
+    {"reference": REFERENCES},
+    optional={"type": st.sampled_from(["Patient", "Group"]), "display": st.just("x")})
+ELEMENTS = st.one_of(NODES, st.lists(NODES, max_size=2), REFERENCES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["Observation", "Immunization", "Device", "Medication", "Group"]),
+       st.dictionaries(st.sampled_from(["subject", "patient", "performer", "contained"]),
+                       ELEMENTS, max_size=3))
+def test_a_resource_naming_another_patient_is_never_visible(
+    resource_type: str, elements: dict[str, Any],
+) -> None:
+    resource = res(resource_type, **elements)
+    if names_other_patient(resource, "p1"):
+        assert not visible(resource, patient="p1").visible
