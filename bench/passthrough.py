@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from smart_proxy.access_log import AccessLogger
+from smart_proxy.cli import freeze_startup_heap
 from smart_proxy.config import Config, load_config
 from smart_proxy.fhir_route import fhir_tail
 from smart_proxy.keys import CONFIG, REWRITER, UPSTREAM
@@ -75,7 +76,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = load_config(args.config)
-    web.run_app(create_passthrough(config), host=config.host, port=config.port,
+    app = create_passthrough(config)
+    app.on_startup.append(freeze_startup_heap)  # as ``smart-proxy serve`` does
+    web.run_app(app, host=config.host, port=config.port,
                 access_log_class=AccessLogger, print=None)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from scopes.grammar import (
     CONTEXTS,
@@ -69,6 +70,12 @@ class ScopeSet:
     def from_strings(cls, tokens: Iterable[str]) -> ScopeSet:
         """Parse stored scope strings (e.g. a grant's); raise ``ScopeSyntaxError`` on a bad one."""
         return cls(parse_scope(token) for token in tokens)
+
+    @staticmethod
+    def shared(tokens: tuple[str, ...]) -> ScopeSet:
+        """``from_strings`` parsed once per process: a ``ScopeSet`` is immutable, so one
+        instance serves every request made with the same scope strings."""
+        return _shared(tokens)
 
     @property
     def scopes(self) -> tuple[Scope, ...]:
@@ -157,6 +164,11 @@ class ScopeSet:
 
     def __repr__(self) -> str:
         return f"ScopeSet({' '.join(s.format() for s in self._scopes)!r})"
+
+
+@lru_cache(maxsize=4096)
+def _shared(tokens: tuple[str, ...]) -> ScopeSet:
+    return ScopeSet.from_strings(tokens)
 
 
 def _letter(permission: str | Interaction) -> str:

@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
+from cachetools import LRUCache
 
 from app_registry import Registry, load_registry
 
@@ -14,9 +15,9 @@ from .auth.discovery import add_discovery_routes
 from .auth.signing import SigningKey
 from .auth.token_routes import add_token_routes
 from .authorize import add_authorize_routes
-from .config import Config
 from .bulk.jobs import ExportJobs
 from .bulk.routes import add_bulk_routes
+from .config import Config
 from .consent import ConsentStore
 from .consent.store import CONSENT_NS
 from .cors import add_cors_headers, cors_preflight
@@ -25,28 +26,31 @@ from .fhir_route import handle_fhir
 from .grants import GRANT_NS, TOKEN_NS, TokenFactory, new_token
 from .health import healthz, readyz
 from .keys import (
+    BULK_JOBS,
     CLOCK,
     CONFIG,
+    CONSENTS,
+    DECISIONS,
     ENDPOINTS,
+    PAGING,
     REGISTRY,
     REWRITER,
     SIGNING_KEY,
-    CONSENTS,
-    PAGING,
     STORE,
     TOKEN_FACTORY,
     UPSTREAM,
-    BULK_JOBS,
     Clock,
 )
-from .paging import CursorCodec, shared_cursor_key
 from .middlewares import errors, request_id, security_headers
+from .paging import CursorCodec, shared_cursor_key
 from .proxy.rewrite import BaseRewriter
 from .proxy.upstream import Upstream, open_session
 from .state import StateStore, open_store
 from .state.read_cache import ReadCachedStore
 
 log = logging.getLogger("smart_proxy")
+#: Allowed read decisions kept per process (``gate.admit``); a few MB at most.
+DECISION_CACHE_SIZE = 10_000
 
 
 def create_app(
@@ -74,6 +78,7 @@ def create_app(
     app[TOKEN_FACTORY] = token_factory
     app[REGISTRY] = registry if registry is not None else load_registry(config.apps)
     app[REWRITER] = BaseRewriter(config.upstream.url, endpoints.fhir_base)
+    app[DECISIONS] = LRUCache(maxsize=DECISION_CACHE_SIZE)
     app.on_response_prepare.append(security_headers(config.is_https))
     app.on_response_prepare.append(add_cors_headers)
     app.cleanup_ctx.append(_state(store))

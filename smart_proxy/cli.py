@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -13,9 +14,9 @@ from app_registry import RegistryError, load_registry
 
 from .access_log import AccessLogger
 from .apps_command import add_apps_commands
-from .identity.cli import add_users_commands
 from .auth.signing import SigningKeyError
 from .config import ConfigError, load_config
+from .identity.cli import add_users_commands
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -77,6 +78,7 @@ def _serve(args: argparse.Namespace) -> int:
     except (ConfigError, RegistryError, SigningKeyError) as exc:
         print(exc, file=sys.stderr)
         return 2
+    app.on_startup.append(freeze_startup_heap)
     web.run_app(
         app,
         host=config.host,
@@ -85,6 +87,13 @@ def _serve(args: argparse.Namespace) -> int:
         print=None,
     )
     return 0
+
+
+async def freeze_startup_heap(app: web.Application) -> None:
+    """Move what start-up built (modules, registry, config) out of the garbage collector's
+    sight: a request that parses a multi-megabyte FHIR body then no longer makes the
+    collector walk the whole heap (measured with ``bench.pipeline``)."""
+    gc.freeze()
 
 
 def _check_config(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -19,6 +20,7 @@ from aiohttp import web
 
 from scopes import ScopeSet
 from scopes.decision import Decision, Mismatch
+from scopes.grammar import Context
 from scopes.policy import GrantContext
 from scopes.postcheck import PostCheck, build_check
 from scopes.postfilter import filter_answer
@@ -81,10 +83,21 @@ def _confined_to(grant: Grant, decision: Decision) -> str | None:
 def grant_check(
     grant: Grant, decision: Decision, withheld_labels: Collection[str], letter: str
 ) -> PostCheck:
-    """The per-resource post-check of ``grant`` for this decision (``scopes.postcheck``)."""
-    scopes = ScopeSet.from_strings(grant.scopes)
-    contexts = GrantContext(scopes, grant.patient, grant.fhir_user).usable_contexts
-    return build_check(scopes, _confined_to(grant, decision), contexts, withheld_labels, letter)
+    """The per-resource post-check of ``grant`` for this decision (``scopes.postcheck``).
+
+    A check depends only on these values, so one instance (with the per-type rules it has
+    worked out) serves every request that shares them."""
+    contexts = GrantContext(grant.scope_set, grant.patient, grant.fhir_user).usable_contexts
+    return _shared_check(grant.scopes, _confined_to(grant, decision), contexts,
+                         tuple(withheld_labels), letter)
+
+
+@lru_cache(maxsize=4096)
+def _shared_check(
+    scopes: tuple[str, ...], patient: str | None, contexts: frozenset[Context],
+    withheld_labels: tuple[str, ...], letter: str,
+) -> PostCheck:
+    return build_check(ScopeSet.shared(scopes), patient, contexts, withheld_labels, letter)
 
 
 def answer_filter(grant: Grant, decision: Decision, withheld_labels: Collection[str]) -> DocumentHook:

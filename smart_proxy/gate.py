@@ -14,7 +14,6 @@ from urllib.parse import parse_qsl, unquote
 
 from aiohttp import web
 
-from scopes import ScopeSet
 from scopes.decision import Decision
 from scopes.labels import DEFAULT_WITHHELD
 from scopes.policy import GrantContext, decide
@@ -22,7 +21,7 @@ from scopes.request import FhirRequest, RequestError, parse_request
 
 from .bearer import authenticate
 from .grants import Grant
-from .keys import CLOCK, CONSENTS, PAGING, REGISTRY, STORE
+from .keys import CLOCK, CONSENTS, DECISIONS, PAGING, REGISTRY, STORE
 from .outcome import BadRequest, Unauthorized, error_for_status
 from .paging import InvalidCursor, PageCursor
 
@@ -33,8 +32,24 @@ WITHHELD = web.RequestKey("withheld_labels", tuple)
 async def admit(
     request: web.Request, tail: str, body: bytes | None
 ) -> tuple[FhirRequest, Decision]:
-    """Judge the call of an already authenticated grant (see :func:`live_grant`)."""
-    return judge(request[GRANT], _parse(request, tail, body))
+    """Judge the call of an already authenticated grant (see :func:`live_grant`).
+
+    ``decide`` is a pure function of the grant's scopes and context and of the request, so
+    an allowed read's verdict is kept (per process, least recently used out) and reused for
+    the same call by a grant with the same scopes and context; denials are judged anew.
+    """
+    grant = request[GRANT]
+    if body or request.method not in ("GET", "HEAD"):
+        return judge(grant, _parse(request, tail, body))
+    headers = request.headers
+    key = (grant.scopes, grant.patient, grant.fhir_user, request.method, tail,
+           tuple(request.query.items()), headers.get("Content-Type"),
+           headers.get("If-None-Exist"))
+    cache = request.app[DECISIONS]
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = judge(grant, _parse(request, tail, body))
+    return found
 
 
 async def admit_page(request: web.Request) -> tuple[Grant, FhirRequest, Decision, PageCursor]:
@@ -94,7 +109,7 @@ def judge(grant: Grant, fhir_request: FhirRequest) -> tuple[FhirRequest, Decisio
 
 
 def grant_context(grant: Grant) -> GrantContext:
-    return GrantContext(ScopeSet.from_strings(grant.scopes), grant.patient, grant.fhir_user)
+    return GrantContext(grant.scope_set, grant.patient, grant.fhir_user)
 
 
 def _parse(request: web.Request, tail: str, body: bytes | None) -> FhirRequest:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from scopes import ScopeSet
+
 from .state import StateStore
 
 GRANT_NS = "grant"
@@ -47,6 +49,11 @@ class Grant:
 
     def is_live(self, now: float) -> bool:
         return self.issued_at <= now < self.expires_at
+
+    @property
+    def scope_set(self) -> ScopeSet:
+        """The parsed scopes (shared per process: parsing is not repeated per request)."""
+        return ScopeSet.shared(self.scopes)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from aiohttp import web
+from cachetools import LRUCache
 
 from app_registry import Registry
 
@@ -33,3 +34,5 @@ SIGNING_KEY = web.AppKey("signing_key", SigningKey)
 CONSENTS = web.AppKey("consents", ConsentStore)
 PAGING = web.AppKey("paging", CursorCodec)
 BULK_JOBS = web.AppKey("bulk_jobs", ExportJobs)
+#: Allowed read decisions by (grant scopes and context, request): ``gate.admit``.
+DECISIONS = web.AppKey("decisions", LRUCache)

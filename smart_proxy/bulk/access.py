@@ -30,7 +30,7 @@ _CREDENTIAL_REFUSED = frozenset({401, 403, 407})
 
 async def system_grant(request: web.Request) -> tuple[Grant, ScopeSet]:
     grant = await live_grant(request)
-    scopes = ScopeSet.from_strings(grant.scopes)
+    scopes = grant.scope_set
     if not scopes.resource_types("r", SYSTEM):
         raise Forbidden("Bulk export needs system/ scopes.")
     return grant, scopes

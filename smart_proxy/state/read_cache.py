@@ -10,11 +10,11 @@ absent keys are not cached (a token issued elsewhere is seen immediately).
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import orjson
 from cachetools import TTLCache
 
 from .base import JsonDict, StateStore
@@ -36,7 +36,7 @@ class ReadCachedStore:
             raise ValueError(f"cache ttl must be in (0, {MAX_STALENESS_S}] seconds")
         self.inner = inner
         self._namespaces = frozenset(namespaces)
-        self._cache: TTLCache[tuple[str, str], JsonDict] = TTLCache(maxsize, ttl, timer=clock)
+        self._cache: TTLCache[tuple[str, str], bytes] = TTLCache(maxsize, ttl, timer=clock)
 
     def __repr__(self) -> str:
         return f"ReadCachedStore({self.inner!r}, namespaces={sorted(self._namespaces)})"
@@ -49,10 +49,10 @@ class ReadCachedStore:
             return await self.inner.get(namespace, key)
         cached = self._cache.get((namespace, key))
         if cached is not None:
-            return copy.deepcopy(cached)
+            return orjson.loads(cached)  # a fresh copy each time (cheaper than deepcopy)
         value = await self.inner.get(namespace, key)
         if value is not None:
-            self._cache[(namespace, key)] = copy.deepcopy(value)
+            self._cache[(namespace, key)] = orjson.dumps(value)
         return value
 
     async def put(self, namespace: str, key: str, value: Mapping[str, Any], ttl: float | None = None) -> None:

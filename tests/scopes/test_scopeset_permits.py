@@ -200,3 +200,11 @@ def test_covering_lists_the_scopes_that_apply() -> None:
 def test_from_strings_refuses_a_malformed_stored_scope() -> None:
     with pytest.raises(ScopeSyntaxError, match="not in the order"):
         ScopeSet.from_strings(["patient/Observation.sr"])
+
+
+def test_shared_parses_once_and_answers_like_from_strings() -> None:
+    tokens = ("patient/Observation.rs", "patient/Condition.r")
+    shared = ScopeSet.shared(tokens)
+    assert ScopeSet.shared(tuple(tokens)) is shared
+    assert shared.scopes == ScopeSet.from_strings(tokens).scopes
+    assert ScopeSet.shared(("patient/Observation.rs",)) is not shared

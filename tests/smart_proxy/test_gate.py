@@ -166,3 +166,20 @@ async def test_a_resource_of_another_patient_is_404(proxy: TestClient, upstream:
     response = await proxy.get("/fhir/Observation/o1", headers=bearer(token))
     assert response.status == 404
     assert len(upstream.calls) == 1
+
+
+async def test_a_kept_decision_serves_only_the_same_grant_context(
+    proxy: TestClient, upstream: Any, issue_token: Any
+) -> None:
+    """Allowed read decisions are reused per (scopes, patient, user, request): another
+    patient's identical call is judged for that patient (no upstream call for p1's data)."""
+    mine = await issue_token(patient="p1", scopes=("patient/*.rs",))
+    theirs = await issue_token(patient="p2", scopes=("patient/*.rs",))
+    for _ in range(2):
+        response = await proxy.get("/fhir/Observation?patient=p1", headers=bearer(mine))
+        assert response.status == 200
+    calls = len(upstream.calls)
+    assert calls == 2 and upstream.calls[-1] == "/fhir/Observation?patient=Patient/p1"
+    other = await proxy.get("/fhir/Observation?patient=p1", headers=bearer(theirs))
+    assert (await other.json(content_type=None))["entry"] == []
+    assert len(upstream.calls) == calls
