@@ -25,19 +25,17 @@ from types import MappingProxyType
 from scopes.compartment import PATIENT_COMPARTMENT
 from scopes.decision import Decision, Reason, deny
 from scopes.grammar import WILDCARD, Context
+from scopes.membership import DEFAULT_SHARED_TYPES, PATIENT_BOUND_TYPES
 from scopes.scopeset import UNRESTRICTED, FilterUnion, ScopeSet
 
-DEFAULT_SHARED_TYPES = frozenset({
-    "Practitioner", "PractitionerRole", "Organization", "Location", "Medication",
-    "HealthcareService", "Endpoint", "Substance",
-})
 # A Binary is read (never searched or written) under a patient/ scope only through what
 # speaks for it: its securityContext or the patient's documents pointing at it
 # (``scopes.binary_context``; the plumbing gathers them).  The post-check alone refuses it.
 ATTACHMENT_TYPE = "Binary"
 # R4 leaves Device out of the Patient compartment, but US Core searches it by ``patient``
 # (Device.patient): under a patient/ scope it is confined like a compartment type.
-EXTRA_COMPARTMENT: Mapping[str, tuple[str, ...]] = MappingProxyType({"Device": ("patient",)})
+EXTRA_COMPARTMENT: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {name: ("patient",) for name in PATIENT_BOUND_TYPES})
 
 
 def compartment_params(resource_type: str) -> tuple[str, ...] | None:

@@ -18,10 +18,11 @@ scopes are limited to the patient in context).  The rules, in order:
    P reference at all (a ``List`` without subject, a ``Provenance`` targeting only other
    resources) is refused because nothing in it ties it to P.
 4. ``shared_types`` (reference data such as Practitioner, Organization, Medication; default
-   ``SHARED_TYPES``): visible iff it references no patient other than P (and embeds none).
-   ``Device`` is here by default: R4 lists no Device in the Patient compartment
-   (``Device.patient`` is not a compartment parameter), yet US Core apps read a patient's
-   implantable devices; a Device bound to another patient is still refused.
+   ``DEFAULT_SHARED_TYPES``) and ``PATIENT_BOUND_TYPES``: visible iff it references no
+   patient other than P (and embeds none).  ``Device`` is patient-bound: R4 lists no Device
+   in the Patient compartment (``Device.patient`` is not a compartment parameter), yet US
+   Core apps read a patient's implantable devices; a Device bound to another patient is
+   still refused.
 5. Anything else (Bundle, Binary, unknown or future types, malformed input): not visible.
 
 ``patient=None`` means the grant is not confined (``user/``, ``system/``): the caller
@@ -43,10 +44,15 @@ from scopes.compartment import PATIENT_COMPARTMENT
 from scopes.patient_refs import PatientRefs, patient_references
 from scopes.references import RefKind, parse_reference
 
-SHARED_TYPES: frozenset[str] = frozenset({
+#: Reference data outside the compartment that patient data points at; a deployment may
+#: change the list (``policy.shared_types`` in the proxy's config).
+DEFAULT_SHARED_TYPES: frozenset[str] = frozenset({
     "Practitioner", "PractitionerRole", "Organization", "Location", "Medication", "Substance",
-    "Device",
+    "HealthcareService", "Endpoint",
 })
+#: Outside the R4 compartment but bound to one patient (``Device.patient``): judged like
+#: shared data, so a Device of another patient is refused.
+PATIENT_BOUND_TYPES: frozenset[str] = frozenset({"Device"})
 EXCLUDED_TYPES: frozenset[str] = frozenset({"Group"})
 _PATIENT_ELEMENTS = ("subject", "patient")  # where most compartment types name their patient
 
@@ -73,7 +79,7 @@ EMBEDDED_PATIENT = Visibility(False, "embedded-patient")
 
 def visible(
     resource: Mapping[str, Any], *, patient: str | None,
-    shared_types: Collection[str] = SHARED_TYPES, refs: PatientRefs | None = None,
+    shared_types: Collection[str] = DEFAULT_SHARED_TYPES, refs: PatientRefs | None = None,
 ) -> Visibility:
     """May the app of a grant confined to ``patient`` see ``resource``?  (module docstring)
 
@@ -91,7 +97,8 @@ def visible(
     if resource_type in EXCLUDED_TYPES:
         return EXCLUDED
     in_compartment = resource_type in PATIENT_COMPARTMENT
-    if not in_compartment and resource_type not in shared_types:
+    if not in_compartment and resource_type not in shared_types \
+            and resource_type not in PATIENT_BOUND_TYPES:
         return NOT_SHAREABLE
     if refs is None:
         refs = patient_references(resource)

@@ -30,7 +30,13 @@ from scopes.compartment import PATIENT_COMPARTMENT
 from scopes.grammar import Context
 from scopes.granular_match import matches
 from scopes.labels import normalise_labels, withheld
-from scopes.membership import EXCLUDED_TYPES, SHARED_TYPES, names_other_patient, visible
+from scopes.membership import (
+    DEFAULT_SHARED_TYPES,
+    EXCLUDED_TYPES,
+    PATIENT_BOUND_TYPES,
+    names_other_patient,
+    visible,
+)
 from scopes.patient_refs import PatientRefs, patient_references, patient_references_batch
 from scopes.scopeset import FilterUnion, ScopeSet
 
@@ -143,7 +149,8 @@ class PostCheck:
         confined = self._union(resource_type, {"patient"}) if self._confined else None
         needs_refs = (
             confined is not None and not (open_ is not None and open_.unrestricted)
-            and (resource_type in PATIENT_COMPARTMENT or resource_type in self._shared_types)
+            and (resource_type in PATIENT_COMPARTMENT or resource_type in self._shared_types
+                 or resource_type in PATIENT_BOUND_TYPES)
             and resource_type not in EXCLUDED_TYPES and resource_type != "Patient")
         return _TypeRule(open_, confined, needs_refs)
 
@@ -157,7 +164,7 @@ class PostCheck:
 def build_check(
     grant_scopes: ScopeSet, patient: str | None, contexts: Iterable[Context] | None,
     withheld_labels: Collection[str], letter: str = "r", *,
-    shared_types: Collection[str] = SHARED_TYPES,
+    shared_types: Collection[str] = DEFAULT_SHARED_TYPES,
 ) -> PostCheck:
     """The post-check for one grant and one kind of access (``letter``: ``r`` or ``s``).
 

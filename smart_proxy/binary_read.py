@@ -49,7 +49,7 @@ async def read_binary(
 ) -> web.StreamResponse:
     app = request.app
     withheld_labels = request.get(WITHHELD, ())
-    check = grant_check(grant, decision, withheld_labels, "r")
+    check = grant_check(request, grant, decision, "r")
     patient = decision.post_checks.confine_to_patient
     async with app[UPSTREAM].request(request.method, url, headers) as answer:
         _check_status(answer.status)

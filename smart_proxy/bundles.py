@@ -83,7 +83,7 @@ async def handle_bundle(
     except (orjson.JSONDecodeError, RequestError) as exc:
         raise BadRequest(f"POST to the base needs a batch or transaction Bundle: {exc}") from None
     kind = parsed.kind
-    decided = decide_bundle(grant_context(grant), parsed.entries, kind)
+    decided = decide_bundle(grant_context(request, grant), parsed.entries, kind)
     if not decided.allowed:
         refusal = error_for_status(decided.status, decided.message)
         where = decided.message.split(":", 1)[0] if decided.message.startswith("entry ") else ""

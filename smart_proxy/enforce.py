@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -27,7 +26,7 @@ from scopes.postfilter import filter_answer
 
 from .gate import WITHHELD
 from .grants import Grant
-from .keys import CLOCK, ENDPOINTS, PAGING
+from .keys import CLOCK, CONFIG, ENDPOINTS, PAGING
 from .outcome import FHIR_JSON, NO_STORE, NotFound
 from .paging import replace_links
 from .proxy.forward import DocumentHook
@@ -53,7 +52,7 @@ def answer_hooks(
 ) -> DocumentHook:
     """Post-checks first, then the paging cursors (links of what survived)."""
     app = request.app
-    check = answer_filter(grant, decision, request.get(WITHHELD, ())) if needs_inspection(decision) else None
+    check = answer_filter(request, grant, decision) if needs_inspection(decision) else None
 
     def hook(document: Any) -> Any:
         if check is not None:
@@ -80,36 +79,37 @@ def _confined_to(grant: Grant, decision: Decision) -> str | None:
     return grant.patient
 
 
-def grant_check(
-    grant: Grant, decision: Decision, withheld_labels: Collection[str], letter: str
-) -> PostCheck:
-    """The per-resource post-check of ``grant`` for this decision (``scopes.postcheck``).
+def grant_check(request: web.Request, grant: Grant, decision: Decision, letter: str) -> PostCheck:
+    """The per-resource post-check of ``grant`` for this decision (``scopes.postcheck``):
+    the consent's withheld labels and the deployment's shared types included.
 
     A check depends only on these values, so one instance (with the per-type rules it has
     worked out) serves every request that shares them."""
     contexts = GrantContext(grant.scope_set, grant.patient, grant.fhir_user).usable_contexts
     return _shared_check(grant.scopes, _confined_to(grant, decision), contexts,
-                         tuple(withheld_labels), letter)
+                         tuple(request.get(WITHHELD, ())), letter,
+                         request.app[CONFIG].policy.shared_types)
 
 
 @lru_cache(maxsize=4096)
 def _shared_check(
     scopes: tuple[str, ...], patient: str | None, contexts: frozenset[Context],
-    withheld_labels: tuple[str, ...], letter: str,
+    withheld_labels: tuple[str, ...], letter: str, shared_types: frozenset[str],
 ) -> PostCheck:
-    return build_check(ScopeSet.shared(scopes), patient, contexts, withheld_labels, letter)
+    return build_check(ScopeSet.shared(scopes), patient, contexts, withheld_labels, letter,
+                       shared_types=shared_types)
 
 
-def answer_filter(grant: Grant, decision: Decision, withheld_labels: Collection[str]) -> DocumentHook:
+def answer_filter(request: web.Request, grant: Grant, decision: Decision) -> DocumentHook:
     """The document hook that enforces the decision's post-checks."""
     checks = decision.post_checks
     if checks.letter not in (None, "r", "s"):
         # Writes are checked on the way in (body rule, stored read); the answer is the stored
         # result (a patch applied, a conditional create's existing match), shown only to a
         # grant that could read it.
-        return _written_resource(grant_check(grant, decision, withheld_labels, "r"))
+        return _written_resource(grant_check(request, grant, decision, "r"))
     letter = checks.letter or ("s" if checks.on_mismatch is Mismatch.DROP else "r")
-    check = grant_check(grant, decision, withheld_labels, letter)
+    check = grant_check(request, grant, decision, letter)
 
     def hook(document: Any) -> Any:
         if isinstance(document, dict) and document.get("resourceType") == "OperationOutcome":

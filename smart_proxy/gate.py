@@ -21,7 +21,7 @@ from scopes.request import FhirRequest, RequestError, parse_request
 
 from .bearer import authenticate
 from .grants import Grant
-from .keys import CLOCK, CONSENTS, DECISIONS, PAGING, REGISTRY, STORE
+from .keys import CLOCK, CONFIG, CONSENTS, DECISIONS, PAGING, REGISTRY, STORE
 from .outcome import BadRequest, Unauthorized, error_for_status
 from .paging import InvalidCursor, PageCursor
 
@@ -40,7 +40,7 @@ async def admit(
     """
     grant = request[GRANT]
     if body or request.method not in ("GET", "HEAD"):
-        return judge(grant, _parse(request, tail, body))
+        return judge(request, grant, _parse(request, tail, body))
     headers = request.headers
     key = (grant.scopes, grant.patient, grant.fhir_user, request.method, tail,
            tuple(request.query.items()), headers.get("Content-Type"),
@@ -48,7 +48,7 @@ async def admit(
     cache = request.app[DECISIONS]
     found = cache.get(key)
     if found is None:
-        found = cache[key] = judge(grant, _parse(request, tail, body))
+        found = cache[key] = judge(request, grant, _parse(request, tail, body))
     return found
 
 
@@ -65,7 +65,7 @@ async def admit_page(request: web.Request) -> tuple[Grant, FhirRequest, Decision
         )
     except (InvalidCursor, RequestError, KeyError, TypeError, ValueError) as exc:
         raise BadRequest(f"The paging link is not valid: {exc}") from None
-    _, decision = judge(grant, original)
+    _, decision = judge(request, grant, original)
     return grant, original, decision, cursor
 
 
@@ -99,8 +99,10 @@ async def withheld_labels(request: web.Request, grant: Grant) -> tuple[str, ...]
     return tuple(sorted(DEFAULT_WITHHELD))
 
 
-def judge(grant: Grant, fhir_request: FhirRequest) -> tuple[FhirRequest, Decision]:
-    decision = decide(grant_context(grant), fhir_request)
+def judge(
+    request: web.Request, grant: Grant, fhir_request: FhirRequest
+) -> tuple[FhirRequest, Decision]:
+    decision = decide(grant_context(request, grant), fhir_request)
     if not decision.allowed:
         raise error_for_status(decision.status, decision.message)
     # SECURITY: an allowed write still carries its body rule and stored read; the route
@@ -108,8 +110,10 @@ def judge(grant: Grant, fhir_request: FhirRequest) -> tuple[FhirRequest, Decisio
     return fhir_request, decision
 
 
-def grant_context(grant: Grant) -> GrantContext:
-    return GrantContext(grant.scope_set, grant.patient, grant.fhir_user)
+def grant_context(request: web.Request, grant: Grant) -> GrantContext:
+    """What ``decide`` reads of the grant, with the deployment's shared types."""
+    return GrantContext(grant.scope_set, grant.patient, grant.fhir_user,
+                        request.app[CONFIG].policy.shared_types)
 
 
 def _parse(request: web.Request, tail: str, body: bytes | None) -> FhirRequest:

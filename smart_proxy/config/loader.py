@@ -15,6 +15,10 @@ from typing import Any
 import jsonschema
 from yarl import URL
 
+from app_registry.yaml_source import YamlDocument, parse_yaml
+from scopes.compartment import PATIENT_COMPARTMENT
+from scopes.membership import EXCLUDED_TYPES, PATIENT_BOUND_TYPES
+
 from .model import (
     AuditConfig,
     Config,
@@ -22,12 +26,12 @@ from .model import (
     IdentityConfig,
     Limits,
     OidcConfig,
+    PolicyConfig,
     Secret,
     UpstreamAuth,
     UpstreamConfig,
 )
 from .schema import CONFIG_SCHEMA
-from app_registry.yaml_source import YamlDocument, parse_yaml
 
 _HINTS = {
     "state": "must be 'memory' or a redis://, rediss:// or unix:// URL",
@@ -63,9 +67,27 @@ def load_config(path: str | Path, *, environ: Mapping[str, str] | None = None) -
         line = doc.line_of(("state",))
         problems.append(f"{file}:{line}: state: replicas sharing {doc.value['state'].split('://')[0]}:// "
                         "state need one id_token key: set signing_key")
+    if not problems:
+        problems += _shared_type_problems(file, doc)
     if problems:
         raise ConfigError(sorted(set(problems), key=_line_order))
     return _build(file, doc, file.resolve().parent, env)
+
+
+def _shared_type_problems(file: Path, doc: YamlDocument) -> list[str]:
+    """A type the policy confines to the patient, or never shows, cannot be shared."""
+    problems = []
+    names = doc.value.get("policy", {}).get("shared_types", [])
+    for index, name in enumerate(names):
+        why = None
+        if name in PATIENT_COMPARTMENT or name in PATIENT_BOUND_TYPES or name == "Patient":
+            why = "is confined to the patient in context, it cannot be shared"
+        elif name in EXCLUDED_TYPES or name in ("Binary", "Bundle"):
+            why = "is never shown as shared data"
+        if why:
+            line = doc.line_of(("policy", "shared_types", index))
+            problems.append(f"{file}:{line}: policy.shared_types.{index}: {name!r} {why}")
+    return problems
 
 
 def _describe(file: Path, doc: YamlDocument, err: jsonschema.ValidationError) -> str:
@@ -151,6 +173,8 @@ def _build(file: Path, doc: YamlDocument, base: Path, env: Mapping[str, str]) ->
         host=listen.get("host", "127.0.0.1"),
         port=int(listen.get("port", 8080)),
         limits=Limits(**data.get("limits", {})),
+        policy=PolicyConfig(frozenset(data["policy"]["shared_types"]))
+        if "shared_types" in data.get("policy", {}) else PolicyConfig(),
         audit=AuditConfig(audit["sink"], base / audit["path"] if "path" in audit else None),
         identity=IdentityConfig(
             local_users=base / identity["local_users"] if "local_users" in identity else None,

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from yarl import URL
 
+from scopes.membership import DEFAULT_SHARED_TYPES
+
 
 @dataclass(frozen=True)
 class Secret:
@@ -54,6 +56,14 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class PolicyConfig:
+    """Deployment choices the policy reads: which reference types outside the Patient
+    compartment a ``patient/`` scope may read (peer-gateways (c) 23)."""
+
+    shared_types: frozenset[str] = DEFAULT_SHARED_TYPES
+
+
+@dataclass(frozen=True)
 class AuditConfig:
     sink: str = "file"
     path: Path | None = None
@@ -91,6 +101,7 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8080
     limits: Limits = Limits()
+    policy: PolicyConfig = PolicyConfig()
     audit: AuditConfig = AuditConfig()
     identity: IdentityConfig = IdentityConfig()
     signing_key: Path | None = None

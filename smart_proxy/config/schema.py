@@ -81,6 +81,17 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "max_inspected_body_bytes": {"type": "integer", "minimum": 1024},
             },
         },
+        "policy": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "shared_types": {
+                    "type": "array",
+                    "uniqueItems": True,
+                    "items": {"type": "string", "pattern": r"^[A-Z][A-Za-z]{1,63}$"},
+                },
+            },
+        },
         "apps": {"type": "string", "minLength": 1},
         "signing_key": {"type": "string", "minLength": 1},
         "ehr_launch": {

@@ -14,7 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scopes.compartment import PATIENT_COMPARTMENT
-from scopes.membership import EXCLUDED_TYPES, SHARED_TYPES, names_other_patient, visible
+from scopes.membership import (
+    DEFAULT_SHARED_TYPES,
+    EXCLUDED_TYPES,
+    PATIENT_BOUND_TYPES,
+    names_other_patient,
+    visible,
+)
 from scopes.patient_refs import patient_references
 
 UUID = "urn:uuid:98e27e8b-0e0a-4b8f-a444-6e37e003049c"
@@ -206,7 +212,8 @@ def test_precomputed_references_give_the_same_answer(resource: dict[str, Any]) -
 @pytest.mark.parametrize(
     ("shared", "resource_type", "shown"),
     [
-        (SHARED_TYPES, "Medication", True),
+        (DEFAULT_SHARED_TYPES, "Medication", True),
+        (frozenset(), "Device", True),  # patient-bound, not shared: judged by its patient
         (frozenset(), "Medication", False),
         (frozenset({"Endpoint"}), "Endpoint", True),
         (frozenset({"Endpoint"}), "Practitioner", False),
@@ -222,7 +229,7 @@ def test_shared_types_is_a_parameter(
 def test_shared_and_excluded_types_stay_out_of_the_compartment_table() -> None:
     # Device is not an R4 Patient-compartment type (its patient is not a compartment param);
     # Group is, and is excluded on purpose.
-    assert not (SHARED_TYPES & PATIENT_COMPARTMENT.keys())
+    assert not ((DEFAULT_SHARED_TYPES | PATIENT_BOUND_TYPES) & PATIENT_COMPARTMENT.keys())
     assert EXCLUDED_TYPES <= PATIENT_COMPARTMENT.keys()
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from scopes.membership import DEFAULT_SHARED_TYPES
 from smart_proxy.config import ConfigError, load_config
 
 VALID = """\
@@ -78,6 +79,15 @@ def test_minimal_file_gets_defaults(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, MINIMAL), environ={})
     assert (config.host, config.port, config.upstream.timeout_s) == ("127.0.0.1", 8080, 30.0)
     assert config.upstream.auth.authorization_header() is None
+    assert config.policy.shared_types == DEFAULT_SHARED_TYPES
+
+
+def test_shared_types_may_be_chosen(tmp_path: Path) -> None:
+    text = MINIMAL + "policy: {shared_types: [Organization, Endpoint, Questionnaire]}\n"
+    config = load_config(write(tmp_path, text), environ={})
+    assert config.policy.shared_types == {"Organization", "Endpoint", "Questionnaire"}
+    assert load_config(write(tmp_path, MINIMAL + "policy: {shared_types: []}\n"),
+                       environ={}).policy.shared_types == frozenset()
 
 
 @pytest.mark.parametrize(
@@ -106,6 +116,18 @@ def test_minimal_file_gets_defaults(tmp_path: Path) -> None:
                          "{url: http://u/fhir, auth: {type: basic, username: u, password: p, verify: false}}"),
          "proxy.yaml:2: upstream.auth: unknown key verify"),
         (MINIMAL + "identity: {}\n", "proxy.yaml:5: identity: {} should be non-empty"),
+        (MINIMAL + "policy:\n  shared_types: [Practitioner, Observation]\n",
+         "proxy.yaml:6: policy.shared_types.1: 'Observation' is confined to the patient in "
+         "context, it cannot be shared"),
+        (MINIMAL + "policy:\n  shared_types:\n    - Organization\n    - Device\n",
+         "proxy.yaml:8: policy.shared_types.1: 'Device' is confined to the patient in context"),
+        (MINIMAL + "policy: {shared_types: [Binary]}\n",
+         "proxy.yaml:5: policy.shared_types.0: 'Binary' is never shown as shared data"),
+        (MINIMAL + "policy: {shared_types: [Group]}\n",
+         "proxy.yaml:5: policy.shared_types.0: 'Group' is"),
+        (MINIMAL + "policy: {shared_types: [practitioner]}\n",
+         "proxy.yaml:5: policy.shared_types.0: 'practitioner' does not match"),
+        (MINIMAL + "policy: {shared: []}\n", "proxy.yaml:5: policy: unknown key shared"),
         ("public_url: [unclosed\n", "proxy.yaml:2: YAML syntax error: while parsing a flow sequence"),
         ("- just\n- a list\n", "proxy.yaml:1: (top level): ['just', 'a list'] is not of type 'object'"),
     ],
