@@ -9,12 +9,15 @@ and ``DiagnosticReport.presentedForm.url``.
 
 The rule, deny by default, for a grant confined to a patient:
 
-1. the resources of the patient that point at the Binary (attachment URLs) decide when
-   there are any: *every* one must pass the grant's check, so a note the patient withheld
-   (sensitive label, unticked category) keeps its attachment withheld too, whatever the
-   Binary's own ``securityContext`` says;
-2. otherwise the ``securityContext`` must name a resource that passes the grant's check;
-3. otherwise (no pointer, no context, or a context that cannot be read) it is not found.
+1. a Binary with a ``securityContext`` is released only if the resource it names passes the
+   grant's check (an unreadable or unparseable context refuses): the Binary's own word on
+   whose it is can never be overridden by a document pointing at it, since an app may
+   write such a document itself;
+2. *every* resource of the patient that points at the Binary (attachment URLs) must pass
+   too, so a note the patient withheld (sensitive label, unticked category) keeps its
+   attachment withheld;
+3. a Binary without ``securityContext`` is released only through at least one such
+   pointing resource; with neither it is not found.
 """
 
 from __future__ import annotations
@@ -57,15 +60,26 @@ def context_key(binary: Resource | None, header: str | None) -> tuple[str, str] 
     return reference_key(header.strip()) if header else None
 
 
+def has_context(binary: Resource | None, header: str | None) -> bool:
+    """Whether the Binary declares a ``securityContext`` at all (readable or not)."""
+    if binary is not None:
+        return binary.get("securityContext") is not None
+    return bool(header and header.strip())
+
+
 def binary_readable(
-    pointing: Iterable[Resource], context: Resource | None, check: Callable[[Any], bool]
+    pointing: Iterable[Resource], declared: bool, context: Resource | None,
+    check: Callable[[Any], bool],
 ) -> bool:
     """The rule above: ``pointing`` are the patient's resources that point at the Binary,
-    ``context`` the resource its ``securityContext`` names (``None`` if none or absent)."""
+    ``declared`` whether it has a ``securityContext``, ``context`` the resource that names
+    (``None`` when absent upstream or not parseable)."""
+    if declared and (context is None or not check(context)):
+        return False
     found = list(pointing)
-    if found:
-        return all(check(resource) for resource in found)
-    return context is not None and bool(check(context))
+    if not all(check(resource) for resource in found):
+        return False
+    return declared or bool(found)
 
 
 def _list(value: object) -> list[Any]:

@@ -8,7 +8,8 @@ peer-gateways (c) 21 and conformance 95–97, 132:
   client (another Group answers 404, like an absent one); ``Patient/$export`` and the
   system-level ``$export`` reach every patient and need the registry's ``all_patients``;
 - parameters come from an allow-list (anything else is 400, whatever ``Prefer: handling``
-  says: an unknown parameter might widen what is selected); ``_outputFormat`` must be an
+  says: an unknown parameter might widen what is selected); ``patient`` is refused, since
+  an upstream honouring it could export a patient outside the authorised Group; ``_outputFormat`` must be an
   NDJSON form; ``_since``/``_until`` must be FHIR instants;
 - ``_type``: every named type needs ``r`` on a ``system/`` scope (403 naming the others);
   without ``_type`` the upstream is asked for exactly the granted types (all types only
@@ -34,7 +35,7 @@ from scopes.scopeset import ScopeSet
 SYSTEM: frozenset[str] = frozenset({"system"})
 NDJSON_FORMATS = frozenset({"application/fhir+ndjson", "application/ndjson", "ndjson"})
 _ALLOWED = frozenset({
-    "_outputFormat", "_since", "_until", "_type", "_typeFilter", "_elements", "patient",
+    "_outputFormat", "_since", "_until", "_type", "_typeFilter", "_elements",
     "includeAssociatedData", "organizeOutputBy", "allowPartialManifests",
 })
 _INSTANT = re.compile(
@@ -110,8 +111,9 @@ def _parameter_problem(params: Params) -> str | None:
             return "_outputFormat must be application/fhir+ndjson"
         if key in ("_since", "_until") and not _INSTANT.fullmatch(value):
             return f"{key} must be a FHIR instant (e.g. 2026-01-01T00:00:00Z)"
-        if key == "patient" and not re.fullmatch(r"Patient/[A-Za-z0-9\-.]{1,64}", value):
-            return "patient must be a reference of the form Patient/[id]"
+        if key == "patient":
+            return ("the patient parameter is not supported: the proxy cannot confirm that "
+                    "each patient named is a member of the pre-authorised Group")
     for key in ("_outputFormat", "_since", "_until"):
         if sum(1 for k, _ in params if k == key) > 1:
             return f"{key} may be given once"

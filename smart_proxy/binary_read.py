@@ -17,6 +17,8 @@ then streamed (large files never held in memory).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 from typing import Any
 
@@ -26,7 +28,13 @@ from aiohttp import web
 from multidict import CIMultiDict
 from yarl import URL
 
-from scopes.binary_context import POINTER_TYPES, binary_readable, context_key, points_to
+from scopes.binary_context import (
+    POINTER_TYPES,
+    binary_readable,
+    context_key,
+    has_context,
+    points_to,
+)
 from scopes.decision import Decision
 from scopes.labels import withheld
 
@@ -34,7 +42,7 @@ from .enforce import grant_check
 from .gate import WITHHELD
 from .grants import Grant
 from .keys import CONFIG, REWRITER, UPSTREAM
-from .outcome import BadGateway, NotFound
+from .outcome import FHIR_JSON, BadGateway, NotFound
 from .proxy.forward import answer_headers, is_json, read_json, stream_answer
 
 log = logging.getLogger("smart_proxy.binary")
@@ -51,25 +59,63 @@ async def read_binary(
     withheld_labels = request.get(WITHHELD, ())
     check = grant_check(request, grant, decision, "r")
     patient = decision.post_checks.confine_to_patient
-    async with app[UPSTREAM].request(request.method, url, headers) as answer:
+    # Raw content hides meta.security: when the consent withholds labels, the Binary is
+    # read as JSON and its labels checked, whatever form the app asked for.
+    inspect = bool(withheld_labels)
+    asked = CIMultiDict(headers)
+    if inspect:
+        asked["Accept"] = FHIR_JSON
+    async with app[UPSTREAM].request("GET", url, asked) as answer:
         _check_status(answer.status)
         out_headers = answer_headers(answer, app[REWRITER])
         document = None
-        if is_json(answer.headers.get("Content-Type", "")) and request.method != "HEAD":
+        if is_json(answer.headers.get("Content-Type", "")):
             document = await read_json(answer, app[CONFIG].limits.max_inspected_body_bytes)
             if not _is_binary(document, binary_id) or withheld(document, withheld_labels):
                 raise NotFound()
-        context = context_key(document, answer.headers.get("X-Security-Context"))
+        elif inspect:
+            raise BadGateway("The FHIR server did not send the Binary as FHIR JSON.")
+        header = answer.headers.get("X-Security-Context")
+        context = context_key(document, header)
         pointing = await _pointing(request, headers, str(patient), binary_id)
-        resource = None if pointing or context is None else await _fetch(request, headers, context)
-        if not binary_readable(pointing, resource, check):
+        resource = None if context is None else await _fetch(request, headers, context)
+        if not binary_readable(pointing, has_context(document, header), resource,
+                               lambda found: _own_record(found, patient) or check(found)):
             raise NotFound()
+        if request.method == "HEAD":
+            return web.Response(status=200, headers=out_headers)
+        if document is not None and not _wants_json(request):
+            return _raw(document, out_headers)
         if document is not None:
             body = orjson.dumps(app[REWRITER].document(document))
             return web.Response(status=200, body=body, headers=out_headers)
-        if request.method == "HEAD":
-            return web.Response(status=200, headers=out_headers)
         return await stream_answer(request, answer, out_headers)
+
+
+def _wants_json(request: web.Request) -> bool:
+    accept = request.headers.get("Accept", "") + " " + request.query.get("_format", "")
+    return "json" in accept.lower()
+
+
+def _raw(document: dict[str, Any], headers: CIMultiDict[str]) -> web.Response:
+    """The Binary's own bytes from its JSON form (binary.html#rest: content as itself)."""
+    try:
+        data = base64.b64decode(document.get("data") or "", validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        raise BadGateway("The FHIR server sent a Binary whose data is not base64.") from None
+    headers = CIMultiDict(headers)
+    headers["Content-Type"] = str(document.get("contentType") or "application/octet-stream")
+    context = document.get("securityContext")
+    if isinstance(context, dict) and isinstance(context.get("reference"), str):
+        headers["X-Security-Context"] = context["reference"]
+    headers.popall("Content-Length", None)
+    return web.Response(status=200, body=data, headers=headers)
+
+
+def _own_record(resource: dict[str, Any], patient: str | None) -> bool:
+    """A context naming the patient in context: the Binary is the patient's own, whatever
+    scope the grant holds on ``Patient`` itself (US Core notes use the Patient as context)."""
+    return resource.get("resourceType") == "Patient" and resource.get("id") == patient
 
 
 def _check_status(status: int) -> None:

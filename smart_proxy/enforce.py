@@ -116,7 +116,9 @@ def answer_filter(request: web.Request, grant: Grant, decision: Decision) -> Doc
             return document
         result = filter_answer(document, check, contained_check=check.contained,
                                strip_total=checks.strip_total)
-        if result.refused:
+        # One resource asked for (read, vread, instance history): anything of it withheld
+        # makes the whole answer 404, so "not yours" reads exactly like "absent".
+        if result.refused or (result.removed and checks.on_mismatch is Mismatch.NOT_FOUND):
             raise NotFound()
         return result.document
 

@@ -30,7 +30,7 @@ from .enforce import answer_hooks, empty_searchset, upstream_query
 from .gate import admit, admit_page, live_grant
 from .keys import CONFIG, ENDPOINTS, REWRITER, UPSTREAM
 from .middlewares import request_id_of
-from .outcome import BadRequest, MethodNotAllowed
+from .outcome import FHIR_JSON, BadRequest, MethodNotAllowed, NotAcceptable
 from .proxy.capability import with_smart_security
 from .proxy.forward import read_body, relay
 from .proxy.headers import upstream_request_headers
@@ -88,9 +88,17 @@ async def handle_fhir(request: web.Request) -> web.StreamResponse:
                                        Outgoing(tail, query, headers, body))
         tail, query, headers, body = outgoing.tail, outgoing.query, outgoing.headers, outgoing.body
     upstream = app[UPSTREAM]
+    confined = decision.post_checks.confine_to_patient is not None
+    if confined and not writes:
+        _unconditional(headers)
     if _confined_binary_read(fhir_request, decision):
         return await read_binary(request, grant, decision, str(fhir_request.resource_id),
                                  upstream.url_for(tail, query), headers)
+    if confined:
+        # Every answer is checked before it leaves, so it is JSON, and only JSON is offered.
+        if not accepts_json(request.headers.get("Accept")):
+            raise NotAcceptable()
+        headers["Accept"] = FHIR_JSON
     return await relay(
         request,
         upstream,
@@ -100,10 +108,27 @@ async def handle_fhir(request: web.Request) -> web.StreamResponse:
         app[REWRITER],
         config.limits.max_inspected_body_bytes,
         on_document=answer_hooks(request, grant, decision, original),
-        # A write's answer is the checked write echoed (or nothing: Prefer return=minimal).
-        require_json=decision.post_checks.confine_to_patient is not None and not writes,
-        uniform_absence=decision.post_checks.confine_to_patient is not None,
+        require_json=confined,
+        uniform_absence=confined,
     )
+
+
+def accepts_json(accept: str | None) -> bool:
+    """Whether an ``Accept`` header admits FHIR JSON (absent, ``*/*`` or a JSON type)."""
+    if not accept:
+        return True
+    for part in accept.split(","):
+        media = part.split(";", 1)[0].strip().lower()
+        if media in ("*/*", "application/*") or media.endswith("json"):
+            return True
+    return False
+
+
+def _unconditional(headers: CIMultiDict[str]) -> None:
+    """Under patient confinement a read must not be answered 304 by the upstream before the
+    check: a 304 with its ETag would tell "this resource exists" of another patient's."""
+    headers.popall("If-None-Match", None)
+    headers.popall("If-Modified-Since", None)
 
 
 def _confined_binary_read(fhir_request: FhirRequest, decision: Decision) -> bool:
@@ -118,17 +143,22 @@ async def _page(request: web.Request) -> web.StreamResponse:
     grant, _, decision, cursor = await admit_page(request)
     path, _, query = cursor.upstream_tail.partition("?")
     upstream = app[UPSTREAM]
+    headers = upstream_headers(request)
+    confined = decision.post_checks.confine_to_patient is not None
+    if confined:
+        _unconditional(headers)
+        headers["Accept"] = FHIR_JSON
     return await relay(
         request,
         upstream,
         upstream.url_for(path, query),
-        upstream_headers(request),
+        headers,
         None,
         app[REWRITER],
         app[CONFIG].limits.max_inspected_body_bytes,
         on_document=answer_hooks(request, grant, decision, cursor.request),
-        require_json=decision.post_checks.confine_to_patient is not None,
-        uniform_absence=decision.post_checks.confine_to_patient is not None,
+        require_json=confined,
+        uniform_absence=confined,
     )
 
 

@@ -94,6 +94,11 @@ class Unprocessable(FhirError):
     default_message = "The patch cannot be applied to the current version."
 
 
+class NotAcceptable(FhirError):
+    status, issue_code = 406, "not-supported"
+    default_message = "This server answers in application/fhir+json only."
+
+
 class PayloadTooLarge(FhirError):
     status, issue_code = 413, "too-costly"
     default_message = "The request body is larger than this server accepts."

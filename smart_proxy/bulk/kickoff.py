@@ -102,12 +102,7 @@ _TYPED = {"_since": "valueInstant", "_until": "valueInstant", "includeAssociated
 
 def parameters_resource(params: Params) -> dict[str, Any]:
     """The ``Parameters`` body forwarded for a ``POST`` kick-off (Bulk Data v2 table)."""
-    parameter: list[dict[str, Any]] = []
-    for name, value in params:
-        if name == "patient":
-            parameter.append({"name": name, "valueReference": {"reference": value}})
-        else:
-            parameter.append({"name": name, _TYPED.get(name, "valueString"): value})
+    parameter = [{"name": name, _TYPED.get(name, "valueString"): value} for name, value in params]
     return {"resourceType": "Parameters", "parameter": parameter}
 
 

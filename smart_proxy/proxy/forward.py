@@ -69,24 +69,31 @@ async def relay(
     ``uniform_absence``: the upstream's 404 and 410 become the proxy's own 404, the same
     body a resource of another patient gets (an upstream's "not known" text or a 410
     "deleted" would tell "absent" from "not yours").
+    A ``HEAD`` whose answer must be inspected is sent upstream as ``GET`` and checked like
+    one (its headers would otherwise tell a resource exists); only the headers are sent.
     """
-    async with upstream.request(request.method, url, headers, body) as answer:
+    method = "GET" if request.method == "HEAD" and require_json else request.method
+    async with upstream.request(method, url, headers, body) as answer:
         if answer.status in _CREDENTIAL_REFUSED:
             log.error("upstream refused the proxy's credential (HTTP %s)", answer.status)
             raise BadGateway("The FHIR server refused the proxy's credential.")
         if uniform_absence and answer.status in (404, 410):
             raise NotFound()
         out_headers = answer_headers(answer, rewriter)
-        if request.method == "HEAD" or answer.status in _BODYLESS_STATUS:
+        if method == "HEAD" or answer.status in _BODYLESS_STATUS:
             return web.Response(status=answer.status, headers=out_headers)
         if is_json(answer.headers.get("Content-Type", "")):
             document = await read_json(answer, inspect_limit)
             document = rewriter.document(document)
             if on_document is not None:
                 document = on_document(document)
+            if request.method == "HEAD":
+                return web.Response(status=answer.status, headers=out_headers)
             return web.Response(status=answer.status, body=orjson.dumps(document), headers=out_headers)
         if require_json and answer.status < 400:
-            raise NotFound()
+            if await answer.content.read(1):
+                raise NotFound()  # a body the proxy cannot check never leaves
+            return web.Response(status=answer.status, headers=out_headers)
         return await stream_answer(request, answer, out_headers)
 
 

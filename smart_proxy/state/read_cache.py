@@ -3,16 +3,17 @@
 DESIGN.md decision 1: grant lookups may be served from a per-replica cache whose
 entries live at most one second, so a revocation made on another replica takes
 effect within that second.  A write made *through this replica* (put, delete,
-take, add) drops the cached key at once, so a revocation here is effective on
-the very next request.  Only the namespaces named at construction are cached;
+take, add) drops the cached key at once, and a read that raced the write is not
+cached, so a revocation here is effective on the very next request.  Only the namespaces named at construction are cached;
 absent keys are not cached (a token issued elsewhere is seen immediately).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import orjson
 from cachetools import TTLCache
@@ -20,6 +21,7 @@ from cachetools import TTLCache
 from .base import JsonDict, StateStore
 
 MAX_STALENESS_S = 1.0
+T = TypeVar("T")
 
 
 class ReadCachedStore:
@@ -37,39 +39,54 @@ class ReadCachedStore:
         self.inner = inner
         self._namespaces = frozenset(namespaces)
         self._cache: TTLCache[tuple[str, str], bytes] = TTLCache(maxsize, ttl, timer=clock)
+        self._pending: Counter[tuple[str, str]] = Counter()
+        self._epoch = 0
 
     def __repr__(self) -> str:
         return f"ReadCachedStore({self.inner!r}, namespaces={sorted(self._namespaces)})"
 
-    def _forget(self, namespace: str, key: str) -> None:
-        self._cache.pop((namespace, key), None)
+    async def _write(self, namespace: str, key: str, operation: Awaitable[T]) -> T:
+        """Run a write so that no read racing it can put the old value back in the cache:
+        the key is dropped before and after, and the epoch moves on both sides."""
+        slot = (namespace, key)
+        self._cache.pop(slot, None)
+        self._pending[slot] += 1
+        self._epoch += 1
+        try:
+            return await operation
+        finally:
+            self._pending[slot] -= 1
+            if not self._pending[slot]:
+                del self._pending[slot]
+            self._cache.pop(slot, None)
+            self._epoch += 1
 
     async def get(self, namespace: str, key: str) -> JsonDict | None:
         if namespace not in self._namespaces:
             return await self.inner.get(namespace, key)
-        cached = self._cache.get((namespace, key))
+        slot = (namespace, key)
+        cached = self._cache.get(slot)
         if cached is not None:
             return orjson.loads(cached)  # a fresh copy each time (cheaper than deepcopy)
+        epoch = self._epoch
         value = await self.inner.get(namespace, key)
-        if value is not None:
-            self._cache[(namespace, key)] = orjson.dumps(value)
+        # Kept only if no write started or ended meanwhile: a read that raced a revocation
+        # must not bring the revoked grant back for a second.
+        if value is not None and self._epoch == epoch and slot not in self._pending:
+            self._cache[slot] = orjson.dumps(value)
         return value
 
     async def put(self, namespace: str, key: str, value: Mapping[str, Any], ttl: float | None = None) -> None:
-        self._forget(namespace, key)
-        await self.inner.put(namespace, key, value, ttl)
+        await self._write(namespace, key, self.inner.put(namespace, key, value, ttl))
 
     async def add(self, namespace: str, key: str, value: Mapping[str, Any], ttl: float | None = None) -> bool:
-        self._forget(namespace, key)
-        return await self.inner.add(namespace, key, value, ttl)
+        return await self._write(namespace, key, self.inner.add(namespace, key, value, ttl))
 
     async def take(self, namespace: str, key: str) -> JsonDict | None:
-        self._forget(namespace, key)
-        return await self.inner.take(namespace, key)
+        return await self._write(namespace, key, self.inner.take(namespace, key))
 
     async def delete(self, namespace: str, key: str) -> bool:
-        self._forget(namespace, key)
-        return await self.inner.delete(namespace, key)
+        return await self._write(namespace, key, self.inner.delete(namespace, key))
 
     async def ttl(self, namespace: str, key: str) -> float | None:
         return await self.inner.ttl(namespace, key)

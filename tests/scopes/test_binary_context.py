@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from scopes.binary_context import attachment_urls, binary_readable, context_key, points_to
+from scopes.binary_context import (
+    attachment_urls,
+    binary_readable,
+    context_key,
+    has_context,
+    points_to,
+)
 
 
 def doc(*urls: object) -> dict[str, Any]:
@@ -80,17 +86,36 @@ def passes(resource: Any) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("pointing", "context", "readable"),
+    ("pointing", "declared", "context", "readable"),
     [
-        ([MINE], None, True),
-        ([MINE], PATIENT, True),
-        ([WITHHELD], PATIENT, False),
-        ([MINE, WITHHELD], PATIENT, False),
-        ([], PATIENT, True),
-        ([], {"resourceType": "Patient", "id": "p2"}, False),
-        ([], None, False),
+        ([MINE], False, None, True),
+        ([MINE], True, PATIENT, True),
+        ([WITHHELD], True, PATIENT, False),
+        ([MINE, WITHHELD], True, PATIENT, False),
+        ([], True, PATIENT, True),
+        ([], True, {"resourceType": "Patient", "id": "p2"}, False),
+        # the Binary's own context is never overridden by a (possibly app-written) pointer
+        ([MINE], True, {"resourceType": "Patient", "id": "p2"}, False),
+        ([MINE], True, None, False),
+        ([], True, None, False),
+        ([], False, None, False),
     ],
 )
-def test_binary_readable(pointing: list[dict[str, Any]], context: dict[str, Any] | None,
-                         readable: bool) -> None:
-    assert binary_readable(pointing, context, passes) is readable
+def test_binary_readable(pointing: list[dict[str, Any]], declared: bool,
+                         context: dict[str, Any] | None, readable: bool) -> None:
+    assert binary_readable(pointing, declared, context, passes) is readable
+
+
+@pytest.mark.parametrize(
+    ("binary", "header", "declared"),
+    [
+        ({"securityContext": {"reference": "Patient/p1"}}, None, True),
+        ({"securityContext": {"identifier": {"value": "x"}}}, None, True),
+        ({}, "Patient/p1", False),
+        (None, "Patient/p1", True),
+        (None, "  ", False),
+        (None, None, False),
+    ],
+)
+def test_has_context(binary: dict[str, Any] | None, header: str | None, declared: bool) -> None:
+    assert has_context(binary, header) is declared

@@ -7,6 +7,7 @@ Sandbox data: every patient has a clinical note (DocumentReference ``doc-pN-1`` 
 
 from __future__ import annotations
 
+import base64
 import time
 from typing import Any
 
@@ -92,7 +93,9 @@ async def test_the_pointing_document_must_be_readable(
     ("context", "scopes", "status"),
     [
         ("Patient/p1", ("patient/Binary.rs", "patient/Patient.rs"), 200),
-        ("Patient/p1", ("patient/Binary.rs", "patient/Observation.rs"), 404),
+        # the patient in context as the context: the patient's own, even without Patient.r
+        ("Patient/p1", ("patient/Binary.rs", "patient/Observation.rs"), 200),
+        ("Patient/p1", ("patient/Observation.rs",), 403),
         ("Patient/p2", ("patient/Binary.rs", "patient/Patient.rs"), 404),
         ("Observation/no-such", ("patient/*.rs",), 404),
         (None, ("patient/*.rs",), 404),
@@ -148,3 +151,44 @@ async def test_head_follows_the_same_rule(proxy: TestClient, issue_token: Any) -
     mine = await proxy.head("/fhir/Binary/bin-p1-1", headers=bearer(token, **RAW))
     theirs = await proxy.head("/fhir/Binary/bin-p2-1", headers=bearer(token, **RAW))
     assert (mine.status, theirs.status) == (200, 404)
+
+
+async def test_a_document_the_app_wrote_does_not_unlock_another_patients_binary(
+    proxy: TestClient, issue_token: Any
+) -> None:
+    """The Binary's securityContext (p2) is never overridden by a pointer in p1's record."""
+    token = await issue_token(patient="p1", scopes=("patient/*.cruds",))
+    pointer = {"resourceType": "DocumentReference", "status": "current",
+               "subject": {"reference": "Patient/p1"},
+               "content": [{"attachment": {"contentType": "text/plain", "url": "Binary/bin-p2-1"}}]}
+    await proxy.post("/fhir/DocumentReference", json=pointer, headers=bearer(token))
+    response = await proxy.get("/fhir/Binary/bin-p2-1", headers=bearer(token, **RAW))
+    assert response.status == 404
+    assert "Discharge" not in await response.text()
+
+
+PSY = {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "PSY"}
+
+
+@pytest.mark.parametrize("accept", [RAW, JSON], ids=["raw", "json"])
+async def test_a_binarys_own_withheld_label_holds_for_raw_reads_too(
+    proxy: TestClient, stored: Any, store: MemoryStore, issue_token: Any, accept: dict[str, str]
+) -> None:
+    await ConsentStore(store).save(ConsentRecord(
+        "c-psy", "p1", "demo-patient-app", ("patient/*.rs",), time.time() - 5,
+        withheld_labels=(f"{PSY['system']}|PSY",)))
+    token = await issue_token(scopes=("patient/*.rs",), patient="p1", consent_id="c-psy")
+    for binary_id, labels in (("bin-psy", [PSY]), ("bin-plain", [])):
+        stored.put({"resourceType": "Binary", "id": binary_id, "contentType": "text/plain",
+                    "meta": {"security": labels}, "securityContext": {"reference": "Patient/p1"},
+                    "data": base64.b64encode(b"NOTE " + binary_id.encode()).decode()})
+    labelled = await proxy.get("/fhir/Binary/bin-psy", headers=bearer(token, **accept))
+    assert labelled.status == 404
+    plain = await proxy.get("/fhir/Binary/bin-plain", headers=bearer(token, **accept))
+    assert plain.status == 200
+    if accept is RAW:
+        assert await plain.read() == b"NOTE bin-plain"
+        assert plain.headers["Content-Type"].startswith("text/plain")
+        assert plain.headers["X-Security-Context"] == "Patient/p1"
+    else:
+        assert (await plain.json(content_type=None))["id"] == "bin-plain"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from smart_proxy.state import MemoryStore
@@ -82,3 +84,35 @@ async def test_cached_values_are_copies(cached: ReadCachedStore, inner: MemorySt
 def test_staleness_bound_is_enforced(inner: MemoryStore, ttl: float) -> None:
     with pytest.raises(ValueError):
         ReadCachedStore(inner, ["grant"], ttl=ttl)
+
+
+class SlowReads(MemoryStore):
+    """A store whose reads answer late (a round trip to Redis), after a gate opens."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate: asyncio.Event | None = None
+
+    async def get(self, namespace: str, key: str) -> dict[str, object] | None:
+        value = await super().get(namespace, key)
+        if self.gate is not None:
+            await self.gate.wait()
+        return value
+
+
+@pytest.mark.parametrize("write", ["delete", "put", "take"])
+async def test_a_read_racing_a_local_write_is_not_cached(write: str) -> None:
+    inner = SlowReads()
+    cached = ReadCachedStore(inner, ["grant"])
+    await inner.put("grant", "g1", {"live": True})
+    inner.gate = asyncio.Event()
+    in_flight = asyncio.create_task(cached.get("grant", "g1"))
+    await asyncio.sleep(0)
+    if write == "put":
+        await cached.put("grant", "g1", {"live": False})
+    else:
+        await getattr(cached, write)("grant", "g1")
+    inner.gate.set()
+    assert await in_flight == {"live": True}  # the read that started first saw the old value
+    inner.gate = None
+    assert await cached.get("grant", "g1") == (None if write != "put" else {"live": False})
