@@ -65,6 +65,8 @@ async def handle_fhir(request: web.Request) -> web.StreamResponse:
     grant = await live_grant(request)
     config = app[CONFIG]
     body = await read_body(request, config.limits.max_request_body_bytes)
+    if body and request.method in ("GET", "HEAD", "DELETE"):
+        raise BadRequest(f"A {request.method} request carries no body.")
     if tail == "" and request.method == "POST":
         return await handle_bundle(request, grant, body, upstream_headers(request))
     fhir_request, decision = await admit(request, tail, body)

@@ -79,3 +79,14 @@ async def test_write_answers_are_json_and_checked(proxy: TestClient, issue_token
     assert sandbox.seen[-1][2]["Accept"] == "application/fhir+json"
     answer = await response.json(content_type=None)
     assert answer["resourceType"] == "OperationOutcome"  # a c-only grant does not read it
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+async def test_a_body_on_a_bodiless_method_is_refused_not_forwarded(
+    proxy: TestClient, p1: dict[str, str], sandbox: Any, method: str
+) -> None:
+    response = await proxy.request(method, "/fhir/Observation/obs-p1-1", headers=p1,
+                                   data=b'{"resourceType": "Parameters"}')
+    assert response.status == 400
+    assert "carries no body" in (await response.json(content_type=None))["issue"][0]["diagnostics"]
+    assert sandbox.seen == []
