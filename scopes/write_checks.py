@@ -16,6 +16,10 @@ entry of a batch or transaction, in this order:
    - what cannot be interpreted (an identifier-only Patient reference, a ``urn:uuid:``
      outside a transaction, a ``#id`` naming no contained resource) and an embedded Patient
      resource are ``400``, with the reason;
+   - a logical Reference (``identifier`` or ``display``, no literal ``reference``,
+     references.html#logical) whose ``type`` is absent or ``Patient`` is ``400``
+     (``scopes.write_refs.logical_references``): it could name any patient.  With a
+     declared non-Patient ``type`` it is fine.  Reads are not held to this;
    - the resource must be in the patient's compartment: the patient's own record, or a
      compartment type that references the patient (``scopes.membership``), else ``403``;
 3. the granular filters of the write scope (``PostChecks.granular``), else ``403``.
@@ -38,6 +42,7 @@ from scopes.membership import visible
 from scopes.patient_refs import PatientRefs, patient_references
 from scopes.references import RefKind, parse_reference
 from scopes.scopeset import FilterUnion
+from scopes.write_refs import logical_references
 
 _UUID_PREFIX = "urn:uuid:"
 
@@ -141,6 +146,12 @@ def _patient_rule(
                             "reference the patient in context instead.")
     if unresolved:
         return Verdict(400, f"A reference cannot be interpreted: {unresolved[0]}.")
+    logical = logical_references(resource)
+    if logical:
+        return Verdict(400, f"A reference cannot be interpreted: {logical[0]} is a logical "
+                            "reference (identifier or display, no literal reference) that "
+                            "could name any patient; give a literal reference, or a type "
+                            "other than Patient.")
     understood = PatientRefs(refs.ids)
     if not visible(resource, patient=patient, refs=understood).visible or (
             resource_type != "Patient" and patient not in refs.ids):

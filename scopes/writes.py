@@ -9,8 +9,15 @@ Design decision 5 and peer-gateways (c) 5, 6, 7, 9:
   stored version, which must pass the same post-checks (``requires_stored_read``); for a
   conditional write the stored read is the search with the narrowed criteria;
 - conditional URLs and ``If-None-Exist`` are hidden searches: narrowed like searches
-  (``narrow_conditional``); criteria naming another patient answer ``404`` without calling
-  upstream, since "no match" would turn a conditional update into a create;
+  (``narrow_criteria``, ``narrow_conditional``); criteria naming another patient answer
+  ``404`` without calling upstream, since "no match" would turn a conditional update into a
+  create;
+- conditional criteria are search parameters only (R4 http.html#cond-update "PUT
+  [base]/[type]?[search parameters]", #3.1.0.7.1 conditional delete, #ccreate): result and
+  formatting parameters (``RESULT_PARAMS``: ``_count``, ``_summary``, ``_elements``...)
+  shape an answer, not the matches, and ``_count=0`` or ``_summary=count`` would make the
+  proxy's match search come back empty while the server's own evaluation finds the record
+  nobody checked: ``400``;
 - PATCH is accepted only as JSON Patch (``application/json-patch+json``), which the
   plumbing can apply to the stored version and check; FHIRPath Patch (a ``Parameters``
   body, ``application/fhir+json``) and XML Patch are refused (400).
@@ -34,13 +41,18 @@ from scopes.decision import (
 from scopes.filter_params import narrow_to_filters
 from scopes.interaction import Interaction
 from scopes.narrowing import narrow_to_patient
-from scopes.query import QueryError, format_query_string, parse_query_string
+from scopes.query import QueryError, format_query_string, parse_key, parse_query_string
 from scopes.refusals import ParamKind, refusal
 from scopes.request import FhirRequest
 
 JSON_PATCH = "application/json-patch+json"
 FHIRPATH_PATCH_TYPES = frozenset({"application/fhir+json", "application/json+fhir",
                                   "application/fhir+xml", "application/xml-patch+xml"})
+#: R4 search.html#return and #elements: what shapes a search answer rather than what matches.
+RESULT_PARAMS = frozenset({
+    "_count", "_summary", "_elements", "_sort", "_include", "_revinclude", "_total",
+    "_contained", "_containedType", "_format", "_pretty",
+})
 
 
 def decide_write(grant: GrantContext, request: FhirRequest) -> Decision:
@@ -69,8 +81,8 @@ def decide_write(grant: GrantContext, request: FhirRequest) -> Decision:
     params = request.params
     if request.is_conditional:
         narrowed = narrow_criteria(rtype, params, access)
-        if narrowed is None:
-            return not_found("the conditional criteria match nothing this grant reaches")
+        if isinstance(narrowed, Decision):
+            return narrowed
         params = narrowed
     header = None
     if request.if_none_exist is not None:
@@ -93,15 +105,35 @@ def decide_write(grant: GrantContext, request: FhirRequest) -> Decision:
     )
 
 
-def narrow_criteria(resource_type: str, params: Params, access: Access) -> Params | None:
-    """Conditional criteria narrowed like a search; ``None`` when they can match nothing."""
+def narrow_criteria(resource_type: str, params: Params, access: Access) -> Params | Decision:
+    """Conditional criteria narrowed like a search, or the denial: ``400`` for a result
+    parameter (``criteria_refusal``), ``404`` when they can match nothing the grant reaches."""
+    why = criteria_refusal(params)
+    if why:
+        return deny(Reason.REFUSED_PARAMETER, why)
     if access.patient is not None and access.confined:
         narrowed = narrow_to_patient(resource_type, params, access.patient)
         if narrowed.empty:
-            return None
+            return not_found("the conditional criteria match nothing this grant reaches")
         params = narrowed.params
     filtered = narrow_to_filters(params, access.filters)
-    return None if filtered.empty else filtered.params
+    if filtered.empty:
+        return not_found("the conditional criteria match nothing this grant reaches")
+    return filtered.params
+
+
+def criteria_refusal(params: Params) -> str | None:
+    """Why conditional criteria are refused: they hold a result or formatting parameter
+    (``RESULT_PARAMS``, any modifier), which selects nothing (module docstring)."""
+    for raw, _ in params:
+        try:
+            name = parse_key(raw).name
+        except QueryError as error:
+            return str(error)
+        if name in RESULT_PARAMS or name.startswith("_contained"):
+            return (f"conditional criteria take search parameters only; {name} shapes a "
+                    "search answer (R4 http.html#cond-update)")
+    return None
 
 
 def narrow_conditional(header_value: str, grant: GrantContext, resource_type: str) -> str | Decision:
@@ -123,6 +155,8 @@ def narrow_conditional(header_value: str, grant: GrantContext, resource_type: st
     if why:
         return deny(Reason.REFUSED_PARAMETER, f"If-None-Exist: {why}")
     narrowed = narrow_criteria(resource_type, params, access)
-    if narrowed is None:
-        return not_found("the If-None-Exist criteria match nothing this grant reaches")
+    if isinstance(narrowed, Decision):
+        if narrowed.reason is Reason.REFUSED_PARAMETER:
+            return deny(Reason.REFUSED_PARAMETER, f"If-None-Exist: {narrowed.message}")
+        return narrowed
     return format_query_string(narrowed)

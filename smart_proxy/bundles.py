@@ -19,6 +19,12 @@ like one (``smart_proxy.writes``: body rule, stored read, ``ifMatch`` pin).
 - every answer entry that carries a resource passes that entry's own post-check
   (``enforce.answer_hooks``): a single resource that fails becomes ``404 Not Found``;
   searchsets are filtered and their paging links become signed cursors.
+- under a patient grant (DESIGN decision 6: absent and not yours alike) a read entry is
+  forwarded without ``ifNoneMatch``/``ifModifiedSince`` (a ``304`` would say "exists, at
+  this version" of a record the grant does not reach), and an answer entry with status
+  ``404``, ``410`` or ``304`` becomes the same ``404`` entry a record that is not the
+  grant's gets (``error_entry(NotFound())``), whatever the upstream wrote in it; a Bundle
+  the upstream answers with ``404``/``410`` as a whole becomes the proxy's own ``404``.
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ from scopes.request import FhirRequest, RequestError
 from scopes.write_checks import transaction_targets
 
 from .enforce import answer_hooks, upstream_query
-from .gate import WITHHELD, grant_context
+from .gate import grant_context
 from .grants import Grant
 from .json_patch import JSON_PATCH
 from .keys import CONFIG, REWRITER, UPSTREAM
@@ -58,10 +64,10 @@ from .outcome import (
     outcome_resource,
 )
 from .proxy.forward import relay
-from .stored import StoredReader
-from .writes import WriteChecks, inspected, pin
+from .writes import WriteChecks, inspected, pin, write_checks
 
 _KEPT_CONDITIONS = ("ifNoneMatch", "ifModifiedSince")
+_UNIFORM_STATUSES = frozenset({"404", "410", "304"})
 _APP_CONDITIONS = ("If-Match", "If-None-Match", "If-Modified-Since", "If-None-Exist")
 
 
@@ -91,8 +97,7 @@ async def handle_bundle(
     app = request.app
     raw_entries = document.get("entry", [])
     internal = transaction_targets(raw_entries) if kind == "transaction" else None
-    reader = StoredReader(app[UPSTREAM], headers, app[CONFIG].limits.max_inspected_body_bytes)
-    checks = WriteChecks(reader, request.get(WITHHELD, ()))
+    checks = write_checks(request, grant, headers)
     entries: list[_Entry] = []
     for index, (raw, entry, decision) in enumerate(
             zip(raw_entries, parsed.entries, decided.entries, strict=True)):
@@ -124,10 +129,11 @@ async def handle_bundle(
         return answer
 
     upstream = app[UPSTREAM]
+    confined = any(entry.decision is not None and _confined(entry.decision) for entry in forwarded)
     return await relay(
         request, upstream, upstream.url_for(""), upstream_headers, orjson.dumps(outgoing),
         app[REWRITER], app[CONFIG].limits.max_inspected_body_bytes,
-        on_document=merge, require_json=True,
+        on_document=merge, require_json=True, uniform_absence=confined,
     )
 
 
@@ -145,7 +151,7 @@ async def _plan(
     path = str(asked["url"]).partition("?")[0]
     query = upstream_query(decision)
     sent: dict[str, Any] = {"method": entry.method, "url": path + (f"?{query}" if query else "")}
-    for name in _KEPT_CONDITIONS:
+    for name in () if _confined(decision) else _KEPT_CONDITIONS:
         if isinstance(asked.get(name), str):
             sent[name] = asked[name]
     if decision.mutations.if_none_exist is not None:
@@ -183,6 +189,9 @@ def _post_checked(
 ) -> dict[str, Any]:
     if not isinstance(returned, dict):
         raise BadGateway("The FHIR server's answer holds a malformed entry.")
+    if entry.decision is not None and _confined(entry.decision) and (
+            _status_code(returned) in _UNIFORM_STATUSES):
+        return error_entry(NotFound())  # SECURITY: absent reads like not yours (decision 6)
     resource = returned.get("resource")
     if resource is None or entry.decision is None:
         return returned
@@ -192,6 +201,17 @@ def _post_checked(
     except NotFound as exc:
         return error_entry(exc)
     return returned
+
+
+def _confined(decision: Decision) -> bool:
+    return decision.post_checks.confine_to_patient is not None
+
+
+def _status_code(returned: dict[str, Any]) -> str:
+    """The three digits of ``response.status`` ("404", "404 Not Found"); "" if unreadable."""
+    response = returned.get("response")
+    status = response.get("status") if isinstance(response, dict) else None
+    return status.strip()[:3] if isinstance(status, str) else ""
 
 
 def error_entry(error: FhirError) -> dict[str, Any]:

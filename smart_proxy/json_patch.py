@@ -5,18 +5,26 @@ Operations: add, remove, replace, move, copy, test; they apply in order to a cop
 or nothing.  A failing ``test`` raises :class:`PatchFailed` (the server answers 422); a
 malformed document or a path that does not resolve raises :class:`PatchError` (400).
 
+JSON Pointer is read strictly (RFC 6901 section 3 and 4): ``~`` is only ``~0`` or ``~1``,
+and an array index is ASCII ``0|[1-9][0-9]*`` (``str.isdigit`` would take ``'١'`` for 1 and
+choke on ``'²'``).  Whatever the input, the only exception that leaves ``apply_patch`` is
+:class:`PatchError`.
+
 Shared by the sandbox server, which applies patches, and the proxy, which applies an app's
 patch to the stored version to check the result before forwarding it (``smart_proxy.writes``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
 JSON_PATCH = "application/json-patch+json"
+_ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")  # RFC 6901 section 4: ASCII digits only
+_BAD_ESCAPE = re.compile(r"~(?![01])")
 
 
 class PatchError(ValueError):
@@ -27,15 +35,25 @@ class PatchFailed(PatchError):
     """A ``test`` operation did not hold."""
 
 
+class _BadPointer(PatchError):
+    """A pointer that is not RFC 6901 syntax: a malformed patch, even in a ``test``."""
+
+
 def apply_patch(document: Any, operations: Any) -> Any:
     """A patched copy of ``document``; ``document`` itself is untouched."""
     if not isinstance(operations, list):
         raise PatchError("a JSON Patch document is an array of operations")
-    doc = orjson.loads(orjson.dumps(document))
-    for index, op in enumerate(operations):
-        if not isinstance(op, dict) or not isinstance(op.get("op"), str):
-            raise PatchError(f"operation {index} has no 'op'")
-        doc = _apply(doc, op, index)
+    try:
+        doc = orjson.loads(orjson.dumps(document))
+        for index, op in enumerate(operations):
+            if not isinstance(op, dict) or not isinstance(op.get("op"), str):
+                raise PatchError(f"operation {index} has no 'op'")
+            doc = _apply(doc, op, index)
+    except PatchError:
+        raise
+    except (ValueError, TypeError, LookupError, RecursionError) as exc:
+        # SECURITY: a malformed patch is the client's error (400), never a server fault.
+        raise PatchError(f"the patch cannot be applied: {type(exc).__name__}") from None
     return doc
 
 
@@ -63,6 +81,8 @@ def _apply(doc: Any, op: dict[str, Any], index: int) -> Any:
         expected = _value(op, index)
         try:
             actual = _get(doc, path)
+        except _BadPointer:
+            raise
         except PatchError:
             raise PatchFailed(
                 f"operation {index}: test failed, {op['path']!r} does not exist") from None
@@ -96,6 +116,8 @@ def _pointer(op: dict[str, Any], member: str, index: int) -> list[str]:
         raise PatchError(f"operation {index}: {member!r} must be a JSON Pointer")
     if not text:
         return []
+    if _BAD_ESCAPE.search(text):
+        raise _BadPointer(f"operation {index}: {member!r} has an escape other than ~0 or ~1")
     return [part.replace("~1", "/").replace("~0", "~") for part in text[1:].split("/")]
 
 
@@ -118,8 +140,8 @@ def _get(doc: Any, path: Sequence[str]) -> Any:
 def _index(items: list[Any], part: str, *, allow_end: bool) -> int:
     if allow_end and part == "-":
         return len(items)
-    if not part.isdigit() or (part != "0" and part.startswith("0")):
-        raise PatchError(f"{part!r} is not an array index")
+    if not _ARRAY_INDEX.fullmatch(part):
+        raise _BadPointer(f"{part!r} is not an array index")
     position = int(part)
     if position > len(items) or (position == len(items) and not allow_end):
         raise PatchError(f"array index {position} is out of range")

@@ -6,7 +6,7 @@ import pytest
 
 from scopes.decision import ALL_PATIENT_REFS_MUST_BE_P, Decision, Mismatch, Reason
 from scopes.request import RequestError
-from scopes.writes import JSON_PATCH, narrow_conditional
+from scopes.writes import JSON_PATCH, RESULT_PARAMS, criteria_refusal, narrow_conditional
 from tests.scopes.policy_calls import LAB, call, grant, judge
 
 ALL = "patient/*.cruds"
@@ -44,6 +44,33 @@ ROWS = [
      False, False),
     (ALL, "DELETE Observation?subject.name=x", {}, Reason.REFUSED_PARAMETER, (), False, False),
     (ALL, "DELETE Observation?_filter=x", {}, Reason.REFUSED_PARAMETER, (), False, False),
+    # conditional criteria are search parameters only: a result parameter would empty the
+    # proxy's match search while the server's own evaluation finds the unchecked record
+    (ALL, "DELETE Observation?identifier=a&_count=0", {}, Reason.REFUSED_PARAMETER, (), False,
+     False),
+    (ALL, "DELETE Observation?identifier=a&_summary=count", {}, Reason.REFUSED_PARAMETER, (),
+     False, False),
+    (ALL, "PUT Observation?identifier=a&_count=0", {}, Reason.REFUSED_PARAMETER, (), False, False),
+    (ALL, "PUT Observation?identifier=a&_summary=count", {}, Reason.REFUSED_PARAMETER, (), False,
+     False),
+    (ALL, "PATCH Observation?identifier=a&_elements=id", JP, Reason.REFUSED_PARAMETER, (), False,
+     False),
+    (ALL, "DELETE Observation?identifier=a&_sort=date", {}, Reason.REFUSED_PARAMETER, (), False,
+     False),
+    (ALL, "DELETE Observation?identifier=a&_include=Observation:patient", {},
+     Reason.REFUSED_PARAMETER, (), False, False),
+    (ALL, "PUT Observation?identifier=a&_revinclude:iterate=Provenance:target", {},
+     Reason.REFUSED_PARAMETER, (), False, False),
+    (ALL, "DELETE Observation?identifier=a&_total=accurate", {}, Reason.REFUSED_PARAMETER, (),
+     False, False),
+    (ALL, "PUT Observation?identifier=a&_format=json", {}, Reason.REFUSED_PARAMETER, (), False,
+     False),
+    (ALL, "DELETE Observation?identifier=a&_pretty=true", {}, Reason.REFUSED_PARAMETER, (),
+     False, False),
+    (ALL, "DELETE Observation?identifier=a&_containedType=contained", {},
+     Reason.REFUSED_PARAMETER, (), False, False),
+    (ALL, "PUT Observation/o1?_format=json", {}, Reason.ALLOWED, (("_format", "json"),), True,
+     True),
     # another patient's Patient: absent; a Patient is never created or deleted by a patient app
     (ALL, "PUT Patient/p2", {}, Reason.NOT_FOUND, (), False, False),
     (ALL, "PATCH Patient/p10", JP, Reason.NOT_FOUND, (), False, False),
@@ -138,6 +165,10 @@ def test_granular_conditional_criteria_get_the_filter() -> None:
     ("_has:Observation:patient:code=1", Reason.REFUSED_PARAMETER),
     ("subject.name=x", Reason.REFUSED_PARAMETER),
     ("_filter=x", Reason.REFUSED_PARAMETER),
+    ("identifier=a&_count=0", Reason.REFUSED_PARAMETER),
+    ("identifier=a&_summary=count", Reason.REFUSED_PARAMETER),
+    ("identifier=a&_elements=id", Reason.REFUSED_PARAMETER),
+    ("identifier=a&_format=json", Reason.REFUSED_PARAMETER),
     ("", Reason.REFUSED_PARAMETER),
     ("a&&b", Reason.REFUSED_PARAMETER),
 ])
@@ -149,6 +180,37 @@ def test_if_none_exist_is_narrowed_like_a_search(header: str, expected: object) 
     assert decision.reason is Reason.ALLOWED
     assert decision.mutations.if_none_exist == expected
     assert narrow_conditional(header, grant(ALL), "Observation") == expected
+
+
+def test_if_none_exist_result_parameter_is_named_in_the_refusal() -> None:
+    answer = narrow_conditional("identifier=a&_count=0", grant(ALL), "Observation")
+    assert isinstance(answer, Decision) and answer.reason is Reason.REFUSED_PARAMETER
+    assert answer.message.startswith("If-None-Exist: conditional criteria take search "
+                                     "parameters only; _count")
+
+
+@pytest.mark.parametrize(("params", "refused"), [
+    ((("identifier", "a"),), None),
+    ((("identifier", "a"), ("patient", "p1"), ("_id", "o1"), ("_lastUpdated", "gt2020")), None),
+    ((("code:text", "x"), ("_tag", "t"), ("_security", "s")), None),
+    *[((("identifier", "a"), (name, "x")), name) for name in sorted(RESULT_PARAMS)],
+    ((("identifier", "a"), ("_include:iterate", "Observation:patient")), "_include"),
+    ((("_containedFoo", "x"),), "_containedFoo"),
+    ((("bad key!", "x"),), "is not a search parameter name"),
+])
+def test_criteria_refusal(params: tuple[tuple[str, str], ...], refused: str | None) -> None:
+    why = criteria_refusal(params)
+    if refused is None:
+        assert why is None
+    else:
+        assert why is not None and refused in why
+
+
+def test_result_parameters_are_refused_in_user_criteria_too() -> None:
+    decision = judge("user/*.cruds", "DELETE Observation?identifier=a&_count=0", patient=None,
+                     fhir_user="Practitioner/d1")
+    assert decision.reason is Reason.REFUSED_PARAMETER
+    assert "_count" in decision.message
 
 
 def test_if_none_exist_on_patient_create_is_refused_as_a_create() -> None:

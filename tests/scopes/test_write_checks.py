@@ -54,6 +54,25 @@ BODIES = [
     # what cannot be interpreted
     (obs(performer=[{"type": "Patient", "identifier": {"value": "mrn"}}]), {}, 400, "logical"),
     (obs(performer=[{"type": "Patient", "display": "Someone"}]), {}, 400, "logical"),
+    # a logical reference without a type could name any patient, even next to P
+    ({**obs(), "subject": {"identifier": {"system": "urn:mrn", "value": "MRN-OF-P2"}},
+      "performer": [ref("Patient/p1")]}, {}, 400,
+     "subject is a logical reference (identifier or display, no literal reference)"),
+    (obs(performer=[{"display": "Theo Lindqvist"}]), {}, 400, "performer[0] is a logical"),
+    (obs(focus=[{"identifier": {"value": "x"},
+                 "type": "http://hl7.org/fhir/StructureDefinition/Patient"}]), {}, 400, "logical"),
+    (obs(extension=[{"url": "x", "valueReference": {"identifier": {"value": "x"}}}]), {}, 400,
+     "extension[0].valueReference is a logical"),
+    (obs(contained=[{"resourceType": "Observation", "id": "c1", "status": "final",
+                     "subject": {"identifier": {"value": "x"}}}], hasMember=[ref("#c1")]), {},
+     400, "contained[0].subject is a logical"),
+    (obs(performer=[{"type": "Organization", "identifier": {"value": "lab-1"}}]), {}, 200, ""),
+    (obs(performer=[{"type": "Practitioner", "display": "Dr X"}]), {}, 200, ""),
+    (obs(identifier=[{"value": "1", "assigner": {"type": "Organization", "display": "Lab"}}]),
+     {}, 200, ""),
+    (obs(code={"coding": [{"system": "http://loinc.org", "code": "1", "display": "x"}]}), {},
+     200, ""),
+    (obs(performer=[{"display": "Someone"}]), {"patient": None}, 200, ""),  # no body rule
     (obs(contained=[{"resourceType": "Patient", "id": "x"}], performer=[ref("#x")]), {}, 400,
      "embeds a Patient"),
     (obs(performer=[ref("#nowhere")]), {}, 400, "'#nowhere' names no contained resource"),
@@ -103,6 +122,7 @@ STORED = [
     (obs(performer=[ref("Patient/p2")]), {}, False),
     (obs(None), {}, False),
     (obs(performer=[{"type": "Patient", "identifier": {"value": "mrn"}}]), {}, False),
+    (obs(performer=[{"identifier": {"value": "mrn"}}]), {}, True),  # the body rule only
     (obs(), {"resource_type": "Condition"}, False),
     (obs(), {"resource_id": "o2"}, False),
     (obs(), {"resource_id": "o1"}, True),

@@ -38,6 +38,11 @@ def entry(method: str, url: str, resource: Any = None, **fields: Any) -> dict[st
     return found
 
 
+def conditional_get(url: str, **conditions: str) -> dict[str, Any]:
+    """A read entry with ``request.ifNoneMatch``/``ifModifiedSince`` (bundle.html#request)."""
+    return {"request": {"method": "GET", "url": url, **conditions}}
+
+
 def bundle(kind: str, *entries: dict[str, Any]) -> dict[str, Any]:
     return {"resourceType": "Bundle", "type": kind, "entry": list(entries)}
 
@@ -218,6 +223,85 @@ async def test_batch_read_of_another_patients_resource_is_a_404_entry(
     assert "resource" not in answer["entry"][0] and "fullUrl" not in answer["entry"][0]
     assert answer["entry"][0]["response"]["outcome"]["issue"][0]["code"] == "not-found"
     assert len(sandbox.posted[0]["entry"]) == 2  # the upstream answered; the post-check hid it
+
+
+NOT_FOUND_ENTRY = {"response": {"status": "404 Not Found", "outcome": {
+    "resourceType": "OperationOutcome",
+    "issue": [{"severity": "error", "code": "not-found", "diagnostics": "Resource not found."}]}}}
+
+
+async def test_batch_read_entries_of_absent_and_not_yours_are_identical(
+    proxy: TestClient, p1: Any, sandbox: Any, stored: Any
+) -> None:
+    stored.delete("Observation", "obs-p1-3")  # deleted: the upstream answers 410
+    document = bundle(
+        "batch",
+        entry("GET", "Observation/obs-p2-1"),
+        entry("GET", "Observation/zz-absent"),
+        entry("GET", "Observation/obs-p1-3"),
+        conditional_get("Observation/obs-p2-1", ifNoneMatch='W/"1"'),
+        conditional_get("Observation/zz-absent", ifNoneMatch='W/"1"'),
+        conditional_get("Observation/obs-p2-1", ifModifiedSince="2030-01-01T00:00:00Z"),
+    )
+    answer = await (await post(proxy, p1, document)).json(content_type=None)
+    assert answer["entry"] == [NOT_FOUND_ENTRY] * 6
+    sent = [e["request"] for e in sandbox.posted[0]["entry"]]
+    assert all(set(request) == {"method", "url"} for request in sent)  # conditions dropped
+
+
+async def test_batch_own_read_with_if_none_match_is_answered_in_full(
+    proxy: TestClient, p1: Any
+) -> None:
+    document = bundle("batch", conditional_get("Observation/obs-p1-1", ifNoneMatch='W/"1"'))
+    answer = await (await post(proxy, p1, document)).json(content_type=None)
+    assert answer["entry"][0]["response"]["status"].startswith("200")
+    assert answer["entry"][0]["resource"]["id"] == "obs-p1-1"
+
+
+async def test_batch_write_entries_of_absent_and_not_yours_are_identical(
+    proxy: TestClient, p1: Any, stored: Any, sandbox: Any
+) -> None:
+    patch = [{"op": "replace", "path": "/status", "value": "amended"}]
+    binary = {"resourceType": "Binary", "contentType": "application/json-patch+json",
+              "data": base64.b64encode(orjson.dumps(patch)).decode()}
+    document = bundle(
+        "batch",
+        entry("PUT", "Observation/obs-p2-1", observation("p1", id="obs-p2-1")),
+        entry("PUT", "Observation/zz-absent", observation("p1", id="zz-absent")),
+        entry("DELETE", "Observation/obs-p2-1"),
+        entry("DELETE", "Observation/zz-absent"),
+        entry("PATCH", "Observation/zz-absent", binary),
+        entry("DELETE", "Observation?identifier=urn:example:ids|nothing"),
+        entry("GET", "Observation/obs-p1-1"),
+    )
+    answer = await (await post(proxy, p1, document)).json(content_type=None)
+    assert answer["entry"][:6] == [NOT_FOUND_ENTRY] * 6
+    assert stored.current("Observation", "zz-absent") is None
+    assert stored.current("Observation", "obs-p2-1").version_id == 1
+    assert [e["request"]["method"] for e in sandbox.posted[0]["entry"]] == ["GET"]
+
+
+async def test_transaction_the_upstream_refuses_as_absent_gets_the_proxys_own_404(
+    proxy: TestClient, p1: Any, sandbox: Any
+) -> None:
+    document = bundle("transaction", entry("GET", "Observation/zz-absent"))
+    response = await proxy.post("/fhir", data=orjson.dumps(document),
+                                headers={**p1, "Content-Type": FHIR_JSON, "X-Request-Id": "same-id-3"})
+    assert len(sandbox.posted) == 1  # the upstream said 404 for the whole transaction
+    theirs = await proxy.get("/fhir/Observation/obs-p2-1", headers={**p1, "X-Request-Id": "same-id-3"})
+    assert response.status == theirs.status == 404
+    assert await response.read() == await theirs.read()
+
+
+async def test_user_grant_batch_keeps_read_conditions(
+    proxy: TestClient, issue_token: Any, sandbox: Any
+) -> None:
+    token = await issue_token(scopes=("user/*.cruds",), patient=None, fhir_user="Practitioner/prac-1")
+    document = bundle("batch", conditional_get("Observation/obs-p2-1", ifNoneMatch='W/"1"'))
+    answer = await (await post(proxy, {"Authorization": f"Bearer {token}"}, document)).json(
+        content_type=None)
+    assert answer["entry"][0]["response"]["status"].startswith("304")
+    assert sandbox.posted[0]["entry"][0]["request"]["ifNoneMatch"] == 'W/"1"'
 
 
 async def test_batch_search_entries_are_filtered_and_paged_by_cursor(

@@ -84,6 +84,12 @@ INJECTED = [
     ("identifier-only", observation(performer=[
         {"type": "Patient", "identifier": {"system": "urn:mrn", "value": "123"}}]), 400,
      "logical Patient reference"),
+    ("untyped-logical-subject", {**observation(), "subject": {
+        "identifier": {"system": "urn:mrn", "value": "MRN-OF-P2"}, "display": "Theo Lindqvist"},
+        "performer": [{"reference": "Patient/p1"}]}, 400,
+     "A reference cannot be interpreted: subject is a logical reference"),
+    ("untyped-display-only", observation(performer=[{"display": "Theo Lindqvist"}]), 400,
+     "performer[0] is a logical reference"),
     ("embedded-patient", observation(
         contained=[{"resourceType": "Patient", "id": "pp", "name": [{"family": "X"}]}],
         performer=[{"reference": "#pp"}]), 400, "embeds a Patient"),
@@ -212,14 +218,60 @@ async def test_update_body_id_must_equal_url_id(proxy: TestClient, p1: Any, sand
     assert sandbox.seen == []
 
 
-@pytest.mark.parametrize(("subject", "status"), [("p1", 201), ("p2", 403)])
-async def test_update_as_create_passes_the_body_rule(
-    proxy: TestClient, p1: Any, stored: Any, subject: str, status: int
+async def test_logical_reference_with_a_non_patient_type_is_written(
+    proxy: TestClient, p1: Any, stored: Any
 ) -> None:
+    body = observation(performer=[{"type": "Organization",
+                                   "identifier": {"system": "urn:lab", "value": "lab-1"}}])
+    response = await proxy.post("/fhir/Observation", json=body, headers=p1)
+    assert response.status == 201
+    created = of(stored)[(await response.json(content_type=None))["id"]]
+    assert created["performer"] == body["performer"]
+
+
+SAME_ID = {"X-Request-Id": "same-request-id-1"}
+
+
+@pytest.mark.parametrize(("subject", "status"), [("p1", 404), ("p2", 403)])
+async def test_update_as_create_is_refused_under_a_patient_grant(
+    proxy: TestClient, p1: Any, stored: Any, sandbox: Any, subject: str, status: int
+) -> None:
+    """An absent id answers exactly like another patient's: no existence oracle."""
     body = observation(subject, id="brand-new")
-    response = await proxy.put("/fhir/Observation/brand-new", json=body, headers=p1)
+    response = await proxy.put("/fhir/Observation/brand-new", json=body, headers={**p1, **SAME_ID})
     assert response.status == status
-    assert ("brand-new" in of(stored)) is (status == 201)
+    assert "brand-new" not in of(stored)
+    assert writes_seen(sandbox) == []
+    if status == 404:
+        theirs = await proxy.put("/fhir/Observation/obs-p2-1", json=observation("p1", id="obs-p2-1"),
+                                 headers={**p1, **SAME_ID})
+        assert theirs.status == 404
+        assert await response.read() == await theirs.read()
+
+
+async def test_update_cannot_take_over_another_patients_deleted_id(
+    proxy: TestClient, p1: Any, stored: Any, sandbox: Any
+) -> None:
+    stored.delete("Observation", "obs-p2-1")  # the upstream now answers 410 Gone
+    response = await proxy.put("/fhir/Observation/obs-p2-1", json=observation("p1", id="obs-p2-1"),
+                               headers={**p1, **SAME_ID})
+    absent = await proxy.put("/fhir/Observation/zz-absent", json=observation("p1", id="zz-absent"),
+                             headers={**p1, **SAME_ID})
+    assert response.status == absent.status == 404
+    assert await response.read() == await absent.read()
+    assert stored.current("Observation", "obs-p2-1").deleted
+    assert stored.current("Observation", "zz-absent") is None
+    assert writes_seen(sandbox) == []
+
+
+async def test_user_grant_keeps_update_as_create(
+    proxy: TestClient, issue_token: Any, stored: Any
+) -> None:
+    token = await issue_token(scopes=("user/*.cruds",), patient=None, fhir_user="Practitioner/prac-1")
+    response = await proxy.put("/fhir/Observation/brand-new", json=observation("p3", id="brand-new"),
+                               headers={"Authorization": f"Bearer {token}"})
+    assert response.status == 201
+    assert of(stored)["brand-new"]["subject"]["reference"] == "Patient/p3"
 
 
 # --- patch: applied to the stored version, the result checked -------------------------------
@@ -278,6 +330,27 @@ async def test_patch_that_does_not_apply(
 ) -> None:
     response = await send_patch(proxy, "/fhir/Observation/obs-p1-2", p1, operation)
     await refusal(response, status, code)
+    assert writes_seen(sandbox) == []
+
+
+@pytest.mark.parametrize(("path", "why"), [
+    ("/performer/\u0661", "is not an array index"),  # ARABIC-INDIC DIGIT ONE: not index 1
+    ("/performer/\u00b2", "is not an array index"),  # SUPERSCRIPT TWO: was a 500
+    ("/performer/01", "is not an array index"),
+    ("/performer/+0", "is not an array index"),
+    ("/performer/0\n", "is not an array index"),
+    ("/sub~2ject", "escape other than ~0 or ~1"),
+    ("/subject~", "escape other than ~0 or ~1"),
+])
+async def test_patch_with_a_malformed_pointer_is_400(
+    proxy: TestClient, p1: Any, stored: Any, sandbox: Any, path: str, why: str
+) -> None:
+    stored.put(observation("p1", id="obs-p1-2", performer=[{"reference": "Patient/p1"},
+                                                           {"reference": "Practitioner/prac-1"}]))
+    response = await send_patch(proxy, "/fhir/Observation/obs-p1-2", p1,
+                                {"op": "replace", "path": path, "value": {"display": "x"}})
+    assert why in await refusal(response, 400, "invalid")
+    assert stored.current("Observation", "obs-p1-2").version_id == 2
     assert writes_seen(sandbox) == []
 
 
@@ -344,7 +417,7 @@ async def test_stored_version_with_a_withheld_label_is_404(
 
 
 async def test_conditional_update_touches_only_the_patients_match(
-    proxy: TestClient, p1: Any, stored: Any
+    proxy: TestClient, p1: Any, stored: Any, sandbox: Any
 ) -> None:
     seed(stored, "mine", "p1", "shared")
     seed(stored, "theirs", "p2", "shared")
@@ -353,6 +426,9 @@ async def test_conditional_update_touches_only_the_patients_match(
     assert response.status == 200
     assert stored.current("Observation", "mine").require()["status"] == "amended"
     assert stored.current("Observation", "theirs").version_id == 1
+    method, path, headers = sandbox.seen[-1]
+    assert (method, path, headers["If-Match"]) == ("PUT", "/fhir/Observation/mine", 'W/"1"')
+    assert orjson.loads(sandbox.bodies[-1])["id"] == "mine"
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
@@ -361,7 +437,8 @@ async def test_conditional_criteria_naming_another_patient_are_404(
 ) -> None:
     seed(stored, "theirs", "p2", "shared")
     url = f"/fhir/Observation?identifier={IDENT}|shared&patient=p2"
-    response = await proxy.request(method, url, json=observation("p1"), headers=p1)
+    body = observation("p1") if method == "PUT" else None  # a DELETE carries no body
+    response = await proxy.request(method, url, json=body, headers=p1)
     await refusal(response, 404, "not-found")
     assert stored.current("Observation", "theirs").version_id == 1
     assert sandbox.seen == []
@@ -407,8 +484,10 @@ async def test_conditional_delete_deletes_only_the_patients_match(
     response = await proxy.delete(f"/fhir/Observation?identifier={IDENT}|shared", headers=p1)
     assert response.status == 204
     assert "mine" not in of(stored) and "theirs" in of(stored)
-    method, path, headers = sandbox.seen[-1]
-    assert method == "DELETE" and "patient=Patient/p1" in path and headers["If-Match"] == 'W/"1"'
+    # the write goes to the instance checked, pinned: the server cannot pick another match
+    (_, search, _), _, (method, path, headers) = sandbox.seen
+    assert search.startswith("/fhir/Observation?") and "patient=Patient/p1" in search
+    assert (method, path, headers["If-Match"]) == ("DELETE", "/fhir/Observation/mine", 'W/"1"')
 
 
 async def test_conditional_delete_of_a_match_failing_the_check_is_404(

@@ -58,11 +58,30 @@ def test_booleans_are_not_numbers() -> None:
     [{"op": "add", "path": "/a/c/x", "value": 1}],
     [{"op": "move", "from": "/a", "path": "/a/inner"}],
     [{"op": "remove", "path": ""}],
+    # RFC 6901 section 4: an array index is ASCII 0|[1-9][0-9]*, nothing else
+    [{"op": "replace", "path": "/a/b/\u0661", "value": 9}],  # ARABIC-INDIC DIGIT ONE
+    [{"op": "replace", "path": "/a/b/\u00b2", "value": 9}],  # SUPERSCRIPT TWO: was ValueError
+    [{"op": "remove", "path": "/a/b/\uff11"}],  # FULLWIDTH DIGIT ONE
+    [{"op": "add", "path": "/a/b/+1", "value": 9}],
+    [{"op": "add", "path": "/a/b/-1", "value": 9}],
+    [{"op": "add", "path": "/a/b/1\n", "value": 9}],
+    [{"op": "remove", "path": "/a/b/-"}],
+    [{"op": "test", "path": "/a/b/\u00b2", "value": 1}],
+    # section 3: "~" is only "~0" or "~1"
+    [{"op": "remove", "path": "/tilde~2key"}],
+    [{"op": "remove", "path": "/tilde~"}],
+    [{"op": "copy", "from": "/a~b", "path": "/z"}],
 ])
 def test_malformed_or_inapplicable(ops: Any) -> None:
     with pytest.raises(PatchError) as caught:
         apply_patch(DOC, ops)
     assert not isinstance(caught.value, PatchFailed)
+
+
+@pytest.mark.parametrize("document", [{"n": 2**70}, {"s": {1, 2}}, {"b": b"\xff"}])
+def test_a_document_that_is_not_json_is_a_patch_error(document: Any) -> None:
+    with pytest.raises(PatchError):
+        apply_patch(document, [{"op": "add", "path": "/x", "value": 1}])
 
 
 def test_all_or_nothing() -> None:
