@@ -160,6 +160,8 @@ async def _plan(
     if isinstance(raw.get("fullUrl"), str):
         forward["fullUrl"] = raw["fullUrl"]
     interaction = entry.interaction
+    if internal is not None and _confined(decision) and interaction in _INSTANCE_READS:
+        await checks.readable(decision, str(entry.resource_type), str(entry.resource_id))
     if interaction is not None and interaction.is_write:
         resource = entry.body
         if_match = asked.get("ifMatch") if isinstance(asked.get("ifMatch"), str) else None
@@ -201,6 +203,9 @@ def _post_checked(
     except NotFound as exc:
         return error_entry(exc)
     return returned
+
+
+_INSTANCE_READS = (Interaction.READ, Interaction.VREAD, Interaction.HISTORY_INSTANCE)
 
 
 def _confined(decision: Decision) -> bool:

@@ -98,6 +98,15 @@ class WriteChecks:
         _check_body(decision, rtype, resource, resource_id, internal)
         await self._binaries.check(decision, resource)
 
+    async def readable(self, decision: Decision, rtype: str, rid: str) -> None:
+        """A read inside a transaction under a patient grant, checked before the transaction
+        is sent: absent and not-yours both refuse it here alike (the upstream would refuse
+        an absent one for the whole Bundle, and a not-yours one could not be told apart)."""
+        stored = await self._reader.read(rtype, rid)
+        if stored is None:
+            raise NotFound()
+        self._checked(decision, rtype, stored)
+
     async def _existing(self, decision: Decision, rtype: str, rid: str) -> Resource | None:
         """The stored version an update replaces; under a patient grant it must exist."""
         stored = await self._reader.read(rtype, rid)

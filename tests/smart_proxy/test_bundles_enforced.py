@@ -281,16 +281,26 @@ async def test_batch_write_entries_of_absent_and_not_yours_are_identical(
     assert [e["request"]["method"] for e in sandbox.posted[0]["entry"]] == ["GET"]
 
 
-async def test_transaction_the_upstream_refuses_as_absent_gets_the_proxys_own_404(
+async def test_transaction_reads_of_absent_and_not_yours_are_refused_alike(
     proxy: TestClient, p1: Any, sandbox: Any
 ) -> None:
-    document = bundle("transaction", entry("GET", "Observation/zz-absent"))
-    response = await proxy.post("/fhir", data=orjson.dumps(document),
-                                headers={**p1, "Content-Type": FHIR_JSON, "X-Request-Id": "same-id-3"})
-    assert len(sandbox.posted) == 1  # the upstream said 404 for the whole transaction
-    theirs = await proxy.get("/fhir/Observation/obs-p2-1", headers={**p1, "X-Request-Id": "same-id-3"})
-    assert response.status == theirs.status == 404
-    assert await response.read() == await theirs.read()
+    """A read inside a transaction is checked before the transaction is sent: an absent
+    record and another patient's refuse it with the same bytes, and nothing goes upstream."""
+    answers = []
+    for target in ("Observation/zz-absent", "Observation/obs-p2-1"):
+        document = bundle("transaction", entry("POST", "Observation", observation("p1")),
+                          entry("GET", target))
+        response = await proxy.post("/fhir", data=orjson.dumps(document), headers={
+            **p1, "Content-Type": FHIR_JSON, "X-Request-Id": "same-id-3"})
+        answers.append((response.status, await response.read()))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 404 and b"entry 1: Resource not found." in answers[0][1]
+    assert sandbox.posted == []
+    mine = bundle("transaction", entry("GET", "Observation/obs-p1-1"))
+    own = await proxy.post("/fhir", data=orjson.dumps(mine),
+                           headers={**p1, "Content-Type": FHIR_JSON})
+    assert own.status == 200
+    assert (await own.json(content_type=None))["entry"][0]["resource"]["id"] == "obs-p1-1"
 
 
 async def test_user_grant_batch_keeps_read_conditions(
