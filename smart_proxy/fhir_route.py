@@ -85,10 +85,12 @@ async def handle_fhir(request: web.Request) -> web.StreamResponse:
         "params": [list(pair) for pair in fhir_request.params],
     }
     writes = fhir_request.interaction is not None and fhir_request.interaction.is_write
+    method = None
     if writes:
         outgoing = await checked_write(request, fhir_request, decision,
                                        Outgoing(tail, query, headers, body))
         tail, query, headers, body = outgoing.tail, outgoing.query, outgoing.headers, outgoing.body
+        method = outgoing.method
     upstream = app[UPSTREAM]
     confined = decision.post_checks.confine_to_patient is not None
     if confined and not writes:
@@ -112,6 +114,7 @@ async def handle_fhir(request: web.Request) -> web.StreamResponse:
         on_document=answer_hooks(request, grant, decision, original),
         require_json=confined,
         uniform_absence=confined,
+        method=method,
     )
 
 

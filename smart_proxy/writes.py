@@ -64,6 +64,7 @@ class Outgoing:
     query: str
     headers: CIMultiDict[str]
     body: bytes | None
+    method: str | None = None  # None: the app's own method
 
 
 def inspected(decision: Decision) -> bool:
@@ -92,6 +93,10 @@ async def checked_write(
         headers["Content-Type"] = JSON_PATCH if patch else FHIR_JSON
     if pinned.instance is not None:
         return Outgoing(f"{fhir_request.resource_type}/{pinned.instance}", "", headers, body)
+    if fhir_request.interaction is Interaction.UPDATE and fhir_request.is_conditional:
+        # No match: the create a conditional update does then (http.html#cond-update), sent
+        # as one, so a record matching meanwhile is never overwritten unchecked.
+        return Outgoing(str(fhir_request.resource_type), "", headers, body, method="POST")
     return replace(outgoing, headers=headers, body=body)
 
 

@@ -61,6 +61,7 @@ async def relay(
     on_document: DocumentHook | None = None,
     require_json: bool = False,
     uniform_absence: bool = False,
+    method: str | None = None,
 ) -> web.StreamResponse:
     """Send the call upstream and relay the answer.
 
@@ -69,10 +70,12 @@ async def relay(
     ``uniform_absence``: the upstream's 404 and 410 become the proxy's own 404, the same
     body a resource of another patient gets (an upstream's "not known" text or a 410
     "deleted" would tell "absent" from "not yours").
-    A ``HEAD`` whose answer must be inspected is sent upstream as ``GET`` and checked like
+    ``method``: what the upstream is sent when it is not the app's own (a checked write
+    re-addressed).  A ``HEAD`` whose answer must be inspected is sent upstream as ``GET`` and checked like
     one (its headers would otherwise tell a resource exists); only the headers are sent.
     """
-    method = "GET" if request.method == "HEAD" and require_json else request.method
+    if method is None:
+        method = "GET" if request.method == "HEAD" and require_json else request.method
     async with upstream.request(method, url, headers, body) as answer:
         if answer.status in _CREDENTIAL_REFUSED:
             log.error("upstream refused the proxy's credential (HTTP %s)", answer.status)

@@ -210,3 +210,22 @@ async def test_batch_conditional_writes_go_to_the_instance_checked(
                                   "ifMatch": 'W/"1"'}
     assert stored.current("Observation", "to-update").require()["status"] == "amended"
     assert not alive(stored, "to-delete")
+
+
+async def test_conditional_update_without_any_match_is_sent_as_a_create(
+    proxy: TestClient, p1: Any, stored: Any, sandbox: Any
+) -> None:
+    """No match and no id: the create a conditional update would do, sent as POST, so a
+    record that starts matching meanwhile can never be overwritten unchecked."""
+    before = set(of_ids(stored))
+    response = await proxy.put(f"/fhir/Observation?identifier={IDENT}|fresh",
+                               json=tagged("fresh"), headers=p1)
+    assert response.status == 201
+    method, path, _ = sandbox.seen[-1]
+    assert (method, path) == ("POST", "/fhir/Observation")
+    created = set(of_ids(stored)) - before
+    assert len(created) == 1
+
+
+def of_ids(stored: Any) -> list[str]:
+    return [version.id for version in stored.live("Observation")]
