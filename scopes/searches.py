@@ -68,10 +68,16 @@ def decide_search(request: FhirRequest, access: Access) -> Decision:
 
 
 def decide_type_history(request: FhirRequest, access: Access) -> Decision:
-    """``T/_history``: no search parameters can narrow it, so only post-checks apply."""
+    """``T/_history``: no search parameter can narrow it to one patient, so a confined grant
+    is refused (its pages, even filtered to nothing, would show every patient's activity);
+    other grants get the post-checks."""
     why = refusal(request.params, ParamKind.HISTORY)
     if why:
         return deny(Reason.REFUSED_PARAMETER, why)
+    if access.patient is not None and access.confined:
+        return deny(Reason.UNSUPPORTED,
+                    "type-level history cannot be limited to one patient; "
+                    "read the history of each resource instead")
     return _allowed(request.params, access, "s", Mismatch.DROP, strip=True)
 
 

@@ -165,3 +165,19 @@ def _why(item: str, in_transaction: bool) -> str:
         return (f"{item} names no entry of this transaction" if in_transaction
                 else f"{item} is only meaningful inside a transaction")
     return item
+
+
+def labels_kept(stored: Mapping[str, Any], result: object) -> bool:
+    """Does ``result`` still carry every security label of ``stored``?
+
+    Labels are how a patient's consent withholds records (``scopes.labels``): an app that
+    may write a record may add labels to it, never remove one, or another app the patient
+    withheld the record from would then read it.
+    """
+    def labels(resource: object) -> set[tuple[object, object]]:
+        meta = resource.get("meta") if isinstance(resource, Mapping) else None
+        codings = meta.get("security") if isinstance(meta, Mapping) else None
+        return {(c.get("system"), c.get("code")) for c in codings or ()
+                if isinstance(c, Mapping)} if isinstance(codings, list) else set()
+
+    return labels(stored) <= labels(result)

@@ -18,12 +18,13 @@ from typing import Any
 from scopes.decision import ALL_PATIENT_REFS_MUST_BE_P, Decision
 from scopes.interaction import Interaction
 from scopes.request import FhirRequest
-from scopes.write_checks import check_body, stored_passes
+from scopes.write_checks import check_body, labels_kept, stored_passes
 
 from .json_patch import PatchError, PatchFailed, apply_patch
 from .outcome import (
     BadGateway,
     BadRequest,
+    Forbidden,
     InternalError,
     MultipleMatches,
     NotFound,
@@ -61,6 +62,11 @@ class WriteChecks:
         criteria of a conditional write; ``internal``: a transaction's ``urn:uuid`` targets."""
         rtype, rid = str(fhir_request.resource_type), fhir_request.resource_id
         interaction = fhir_request.interaction
+        if self._withheld and (fhir_request.is_conditional
+                               or fhir_request.if_none_exist is not None):
+            # Whether criteria match (201 or 200, 404 or 412) would tell of withheld records.
+            raise BadRequest("Conditional writes are not available while the patient "
+                             "withholds sensitive records from this app.")
         stored_read = decision.requires_stored_read
         if interaction is Interaction.CREATE:
             await self._body(decision, rtype, content, None, internal)
@@ -71,14 +77,18 @@ class WriteChecks:
                 return Pinned()
             if rid is None:
                 return await self._conditional_update(decision, rtype, content, query)
-            return Pinned(self._checked(decision, rtype, await self._existing(decision, rtype, rid)))
+            stored = await self._existing(decision, rtype, rid)
+            _labels_kept(stored, content)
+            return Pinned(self._checked(decision, rtype, stored))
         if interaction is Interaction.PATCH:
             stored = await (self._reader.read(rtype, rid) if rid is not None
                             else self._one_match(rtype, query))
             if stored is None:
                 raise NotFound()
             version = self._checked(decision, rtype, stored)
-            await self._body(decision, rtype, _patched(stored, content), _id_of(stored), internal)
+            result = _patched(stored, content)
+            await self._body(decision, rtype, result, _id_of(stored), internal)
+            _labels_kept(stored, result)
             return Pinned(version, None if rid is not None else _id_of(stored))
         if interaction is Interaction.DELETE:
             if not stored_read:
@@ -121,6 +131,7 @@ class WriteChecks:
         body_id = content.get("id")
         if stored is not None:
             version = self._checked(decision, rtype, stored)
+            _labels_kept(stored, content)
             instance = _id_of(stored)
             if body_id is not None and body_id != instance:
                 raise BadRequest("The body's id is not the id of the resource the criteria match.")
@@ -132,7 +143,9 @@ class WriteChecks:
             raise BadRequest("The body's id is not a valid FHIR id.")
         # No match and an id: an update of that id (http.html#cond-update), sent to it.
         stored = await self._existing(decision, rtype, body_id)
-        return Pinned(self._checked(decision, rtype, stored), body_id)
+        version = self._checked(decision, rtype, stored)
+        _labels_kept(stored, content)
+        return Pinned(version, body_id)
 
     async def _one_match(self, rtype: str, query: str) -> Resource | None:
         matches = await self._reader.search(rtype, query)
@@ -169,6 +182,11 @@ def _check_body(
                          internal=internal)
     if not verdict.ok:
         raise error_for_status(verdict.status, verdict.message)
+
+
+def _labels_kept(stored: Resource | None, result: object) -> None:
+    if stored is not None and not labels_kept(stored, result):
+        raise Forbidden("A write may add security labels to a record, never remove one.")
 
 
 def _patched(stored: Resource, operations: Any) -> Any:

@@ -44,11 +44,13 @@ ROWS = [
      Mismatch.NOT_FOUND, False),
     ("user/Observation.rs?category=x|y", "GET Observation/o1", Reason.ALLOWED, None, True,
      Mismatch.NOT_FOUND, False),
-    # type history: nothing narrows it, every entry is post-checked and totals stripped
-    (ALL, "GET Observation/_history", Reason.ALLOWED, "p1", False, Mismatch.DROP, True),
-    (ALL, "GET Observation/_history?_since=2020-01-01", Reason.ALLOWED, "p1", False,
-     Mismatch.DROP, True),
-    (ALL, "GET Patient/_history", Reason.ALLOWED, "p1", False, Mismatch.DROP, True),
+    # type history: nothing narrows it to the patient, so a patient grant is refused (its
+    # paging alone would show every patient's activity); shared types are not confined
+    (ALL, "GET Observation/_history", Reason.UNSUPPORTED, None, False, Mismatch.DROP, False),
+    (ALL, "GET Observation/_history?_since=2020-01-01", Reason.UNSUPPORTED, None, False,
+     Mismatch.DROP, False),
+    (ALL, "GET Patient/_history", Reason.UNSUPPORTED, None, False, Mismatch.DROP, False),
+    (ALL, "GET Practitioner/_history", Reason.ALLOWED, "p1", False, Mismatch.DROP, True),
     ("user/*.rs", "GET Observation/_history", Reason.ALLOWED, None, False, Mismatch.DROP, False),
     # another patient's Patient: 404 before any call, like an absent one
     (ALL, "GET Patient/p2", Reason.NOT_FOUND, None, False, Mismatch.DROP, False),

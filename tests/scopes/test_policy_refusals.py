@@ -94,7 +94,7 @@ ALLOWED_SEARCHES = [
     "Observation?_security=R&_profile=http://x&_source=http://y",
     "Patient/p1/$everything?_type=Observation,Condition&_since=2020&start=2020&end=2021",
     "Patient/p1/$everything?_count=10&_format=json",
-    "Observation/_history?_since=2020-01-01&_count=5&_at=2021",
+    "Practitioner/_history?_since=2020-01-01&_count=5&_at=2021",
     "Observation/o1?_format=json&_pretty=true&_summary=false",
     "Observation/o1/_history?_count=2&_since=2020",
 ]

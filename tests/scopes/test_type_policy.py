@@ -27,7 +27,7 @@ CASES = [
     (["patient/Observation.rs"], "p1", None, "GET Observation/o1/_history", Reason.ALLOWED),
     (["patient/Observation.rs"], "p1", None, "GET Observation?code=1", Reason.ALLOWED),
     (["patient/Observation.rs"], "p1", None, "POST Observation/_search", Reason.ALLOWED),
-    (["patient/Observation.rs"], "p1", None, "GET Observation/_history", Reason.ALLOWED),
+    (["patient/Observation.rs"], "p1", None, "GET Observation/_history", Reason.UNSUPPORTED),
     (["patient/Observation.rs"], "p1", None, "GET Patient/p1/Observation", Reason.ALLOWED),
     (["patient/Observation.r"], "p1", None, "GET Observation?code=1", Reason.INSUFFICIENT_SCOPE),
     (["patient/Observation.s"], "p1", None, "GET Observation/o1", Reason.INSUFFICIENT_SCOPE),

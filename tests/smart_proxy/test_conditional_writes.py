@@ -94,14 +94,14 @@ async def test_conditional_update_with_a_result_parameter_is_400(
     assert sandbox.seen == []
 
 
-async def test_conditional_delete_of_a_withheld_record_is_404_and_kept(
+async def test_conditional_delete_under_a_withholding_consent_is_refused_and_kept(
     proxy: TestClient, withholding: Any, stored: Any, sandbox: Any
 ) -> None:
     stored.put(tagged("s", id="sensitive", meta={"security": [PSY]}))
     response = await proxy.delete(f"/fhir/Observation?identifier={IDENT}|s", headers=withholding)
-    await refused(response, 404, "not-found")
+    await refused(response, 400, "invalid")
     assert alive(stored, "sensitive")
-    assert [m for m, _, _ in sandbox.seen] == ["GET", "GET"]  # the match search, its read
+    assert sandbox.seen == []  # refused before any search: whether it matches stays unknown
 
 
 async def test_granular_conditional_update_with_count_zero_is_400(

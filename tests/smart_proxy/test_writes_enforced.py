@@ -547,10 +547,11 @@ async def test_granular_user_grant_checks_body_and_stored_version(
     assert "obs-p1-2" in of(stored)
 
 
-async def test_conditional_create_matching_a_withheld_resource_does_not_show_it(
-    proxy: TestClient, store: MemoryStore, issue_token: Any, stored: Any
+async def test_conditional_writes_are_refused_while_records_are_withheld(
+    proxy: TestClient, store: MemoryStore, issue_token: Any, stored: Any, sandbox: Any
 ) -> None:
-    """If-None-Exist matching a record the patient withheld: 200, the record not disclosed."""
+    """Whether criteria match would tell of withheld records (201 vs 200, 404 vs 201): under
+    a consent withholding labels every conditional write is 400, whatever matches."""
     import time
 
     from smart_proxy.consent import ConsentRecord, ConsentStore
@@ -558,22 +559,55 @@ async def test_conditional_create_matching_a_withheld_resource_does_not_show_it(
     await ConsentStore(store).save(ConsentRecord(
         "c-p3", "p3", "demo-patient-app", ("patient/*.cruds",), time.time() - 5,
         withheld_labels=("http://terminology.hl7.org/CodeSystem/v3-ActCode|PSY",)))
-    withholding = await issue_token(scopes=("patient/*.cruds",), patient="p3", consent_id="c-p3")
-    sharing = await issue_token(scopes=("patient/*.cruds",), patient="p3")
+    withholding = {"Authorization": "Bearer " + await issue_token(
+        scopes=("patient/*.cruds",), patient="p3", consent_id="c-p3"), "X-Request-Id": "cond-0001"}
     body = {"resourceType": "Condition", "subject": {"reference": "Patient/p3"},
             "code": {"text": "anything"}}
+    psy = "_security=http://terminology.hl7.org/CodeSystem/v3-ActCode|PSY"
+    hiv = "_security=http://terminology.hl7.org/CodeSystem/v3-ActCode|HIV"
     before = len(of(stored, "Condition"))
-    for token, shown in ((withholding, False), (sharing, True)):
-        response = await proxy.post("/fhir/Condition", json=body, headers={
-            "Authorization": f"Bearer {token}", "If-None-Exist": "_id=cond-p3-1"})
-        assert response.status == 200
-        answer = await response.json(content_type=None)
-        if shown:
-            assert (answer["resourceType"], answer["id"]) == ("Condition", "cond-p3-1")
-        else:
-            assert answer["resourceType"] == "OperationOutcome"
-            assert "cond-p3-1" not in await response.text()
+    answers = []
+    for criteria in (psy, hiv, "_id=cond-p3-1"):
+        created = await proxy.post("/fhir/Condition", json=body,
+                                   headers={**withholding, "If-None-Exist": criteria})
+        updated = await proxy.put(f"/fhir/Condition?{criteria}", json=body, headers=withholding)
+        deleted = await proxy.delete(f"/fhir/Condition?{criteria}", headers=withholding)
+        for response in (created, updated, deleted):
+            answers.append((response.status, await response.read()))
+    assert {status for status, _ in answers} == {400}
+    assert len({text for _, text in answers}) == 1
+    assert b"withholds sensitive records" in answers[0][1]
     assert len(of(stored, "Condition")) == before
+    assert [m for m, _, _ in sandbox.seen if m != "GET"] == []
+    sharing = await issue_token(scopes=("patient/*.cruds",), patient="p3")
+    matched = await proxy.post("/fhir/Condition", json=body, headers={
+        "Authorization": f"Bearer {sharing}", "If-None-Exist": "_id=cond-p3-1"})
+    assert matched.status == 200
+    assert (await matched.json(content_type=None))["id"] == "cond-p3-1"
+
+
+async def test_security_labels_cannot_be_removed_by_a_write(
+    proxy: TestClient, issue_token: Any, stored: Any
+) -> None:
+    """A write may add labels, never remove them: else another app the patient withheld the
+    record from would read it."""
+    token = {"Authorization": "Bearer " + await issue_token(scopes=("patient/*.cruds",),
+                                                            patient="p3")}
+    removal = await send_patch(proxy, "/fhir/Condition/cond-p3-1", token,
+                               {"op": "remove", "path": "/meta/security"})
+    assert removal.status == 403
+    kept = dict(stored.current("Condition", "cond-p3-1").require())
+    assert {c["code"] for c in kept["meta"]["security"]} == {"PSY", "R"}
+    unlabelled = {k: v for k, v in kept.items() if k != "meta"}
+    replaced = await proxy.put("/fhir/Condition/cond-p3-1", json=unlabelled, headers=token)
+    assert replaced.status == 403
+    assert stored.current("Condition", "cond-p3-1").version_id == 1
+    added = await send_patch(proxy, "/fhir/Condition/cond-p3-1", token, {
+        "op": "add", "path": "/meta/security/-",
+        "value": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "ETH"}})
+    assert added.status == 200
+    assert {c["code"] for c in stored.current("Condition", "cond-p3-1").require()["meta"][
+        "security"]} == {"PSY", "R", "ETH"}
 
 
 @pytest.mark.parametrize(("scopes", "shown"), [(("patient/Observation.u",), False),
