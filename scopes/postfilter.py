@@ -25,6 +25,8 @@ or the whole answer refused.  peer-gateways.md (c) 1 (include leaks), 4 (totals)
   body but its ``request.url`` and ``fullUrl`` name a resource id, and an id is a
   disclosure.  In batch/transaction responses such entries are status lines for the
   client's own requests and are kept.
+- Once a match is removed, an include entry stays only if it is linked to what remains
+  (``scopes.include_links``): an include of the removed match alone would reveal it.
 - ``Bundle.total`` is dropped from every Bundle when anything was removed or when
   ``strip_total`` (the caller says filtering was possible: a patient grant, ``_include``,
   ``_revinclude``): a total of the unfiltered set reveals what was filtered.  A signature
@@ -40,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from scopes.include_links import is_include, linked_includes
 from scopes.postcheck import PostCheck, build_check
 
 __all__ = ["Check", "FilterResult", "PostCheck", "build_check", "filter_answer"]
@@ -127,12 +130,19 @@ class _Walker:
                 if type(e) is dict and type(e.get("resource")) is dict
             ])
         kept: list[Any] = []
+        match_removed = False
         for entry in entries:
             outcome = self.entry(entry, positional)
             if outcome is True:
                 kept.append(entry)
             elif outcome is not None:
                 kept.append(outcome)
+            elif type(entry) is dict and not is_include(entry):
+                match_removed = True
+        if match_removed and not positional:
+            linked = linked_includes(kept)
+            self.removed += len(kept) - len(linked)
+            kept = linked
         if self.removed > removed_before:
             bundle["entry"] = kept
         if self.removed > removed_before and "signature" in bundle:

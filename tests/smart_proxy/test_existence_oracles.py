@@ -90,3 +90,32 @@ async def test_a_body_on_a_bodiless_method_is_refused_not_forwarded(
     assert response.status == 400
     assert "carries no body" in (await response.json(content_type=None))["issue"][0]["diagnostics"]
     assert sandbox.seen == []
+
+
+async def test_includes_do_not_outlive_a_withheld_match(
+    proxy: TestClient, store: Any, issue_token: Any
+) -> None:
+    """A search that matches only withheld records answers like one that matches nothing:
+    the include of the withheld diagnosis (its Patient, its asserter) goes with it."""
+    import time
+
+    from smart_proxy.consent import ConsentRecord, ConsentStore
+
+    act = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+    await ConsentStore(store).save(ConsentRecord(
+        "c-p3", "p3", "demo-patient-app", ("patient/*.rs",), time.time() - 5,
+        withheld_labels=(f"{act}|PSY",)))
+    token = await issue_token(scopes=("patient/*.rs",), patient="p3", consent_id="c-p3")
+    headers = {"Authorization": f"Bearer {token}", "X-Request-Id": "oracle-check-0001"}
+    answers = []
+    for label in ("PSY", "HIV"):
+        response = await proxy.get(
+            f"/fhir/Condition?_security={act}|{label}&_include=Condition:subject"
+            "&_include=Condition:asserter", headers=headers)
+        body = await response.json(content_type=None)
+        answers.append((response.status, body.get("entry", [])))
+    assert answers[0] == answers[1] == (200, [])
+    every = await proxy.get("/fhir/Condition?_include=Condition:subject", headers=headers)
+    kept = [(e["resource"]["resourceType"], e["search"]["mode"])
+            for e in (await every.json(content_type=None))["entry"]]
+    assert ("Patient", "include") in kept  # the patient's other conditions still bring it
