@@ -27,8 +27,10 @@ def is_include(entry: dict[str, Any]) -> bool:
 
 def linked_includes(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``entries`` without the includes no kept entry links to (module docstring)."""
-    kept = [entry for entry in entries if not is_include(entry)]
     pending = [entry for entry in entries if is_include(entry)]
+    if not pending:
+        return entries
+    kept = [entry for entry in entries if not is_include(entry)]
     keys = {key for entry in kept if (key := _key(entry)) is not None}
     pointed = {key for entry in kept for key in _references(entry.get("resource"))}
     changed = True
