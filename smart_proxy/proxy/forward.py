@@ -18,7 +18,7 @@ import orjson
 from aiohttp import web
 from multidict import CIMultiDict
 
-from ..outcome import NO_STORE, BadGateway, NotFound, PayloadTooLarge
+from ..outcome import NO_STORE, BadGateway, NotFound, PayloadTooLarge, outcome_response
 from .headers import client_response_headers
 from .rewrite import BaseRewriter
 from .upstream import Upstream
@@ -93,7 +93,11 @@ async def relay(
             if request.method == "HEAD":
                 return web.Response(status=answer.status, headers=out_headers)
             return web.Response(status=answer.status, body=orjson.dumps(document), headers=out_headers)
-        if require_json and answer.status < 400:
+        if require_json:
+            if answer.status >= 400:
+                # An upstream error in a form the proxy cannot read: its status only.
+                return outcome_response(answer.status if answer.status < 500 else 502,
+                                        "processing", "The FHIR server refused the request.")
             if await answer.content.read(1):
                 raise NotFound()  # a body the proxy cannot check never leaves
             return web.Response(status=answer.status, headers=out_headers)

@@ -119,3 +119,31 @@ async def test_includes_do_not_outlive_a_withheld_match(
     kept = [(e["resource"]["resourceType"], e["search"]["mode"])
             for e in (await every.json(content_type=None))["entry"]]
     assert ("Patient", "include") in kept  # the patient's other conditions still bring it
+
+
+@pytest.mark.parametrize(("status", "shown"), [(400, 400), (409, 409), (500, 502)])
+async def test_an_upstream_error_the_proxy_cannot_read_shows_only_its_status(
+    aiohttp_client: Any, aiohttp_server: Any, store: Any, issue_token: Any,
+    status: int, shown: int,
+) -> None:
+    from aiohttp import web
+
+    from smart_proxy.app import create_app
+    from tests.support import make_config
+
+    async def answer(request: web.Request) -> web.Response:
+        return web.Response(status=status, text="Observation obs-p2-1 of Patient/p2 is locked",
+                            content_type="text/plain")
+
+    upstream = web.Application()
+    upstream.router.add_route("*", "/{tail:.*}", answer)
+    server = await aiohttp_server(upstream)
+    proxy = await aiohttp_client(create_app(make_config(str(server.make_url("/fhir"))),
+                                            store=store))
+    token = await issue_token(patient="p1", scopes=("patient/*.rs",))
+    response = await proxy.get("/fhir/Observation/obs-p2-1",
+                               headers={"Authorization": f"Bearer {token}"})
+    assert response.status == shown
+    body = await response.json(content_type=None)
+    assert body["resourceType"] == "OperationOutcome"
+    assert "p2" not in await response.text()
