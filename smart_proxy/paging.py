@@ -4,8 +4,10 @@ An upstream paging link is never handed to the app.  It becomes
 ``{fhir_base}/_page?cursor=…`` where the cursor carries the link's path and query
 *relative to the upstream base*, the grant it was issued to, the original
 request (so the page is checked exactly like the first one) and an expiry, all
-HMAC-SHA256 signed.  A tampered, expired or other grant's cursor is refused
-before any upstream call, and because the upstream origin is never part of the
+sealed with AES-256-GCM: authenticated, so a tampered, expired or other grant's
+cursor is refused before any upstream call, and encrypted, so the app cannot read
+the upstream's offsets (how many records the upstream matched before the
+post-filter removed some).  Because the upstream origin is never part of the
 cursor, the proxy never fetches a URL a client supplied.
 
 The signing key is shared by replicas through the state store (created once,
@@ -18,15 +20,20 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from yarl import URL
 
 from .state import StateStore
 
 CURSOR_TTL_S = 30 * 60
+_NONCE_BYTES = 12
+_ASSOCIATED = b"smart-proxy page cursor v2"
 _KEY_NS = "secret"
 _KEY_NAME = "paging-cursor-key"
 
@@ -60,25 +67,31 @@ def _unb64(text: str) -> bytes:
 
 
 class CursorCodec:
-    def __init__(self, key: bytes, ttl_s: float = CURSOR_TTL_S) -> None:
-        self._key = key
-        self._ttl = ttl_s
+    """Seals and opens cursors; ``nonce`` gives the 96-bit GCM nonce (random by default)."""
 
-    def _mac(self, payload: bytes) -> bytes:
-        return hmac.new(self._key, b"page-cursor\x00" + payload, hashlib.sha256).digest()
+    def __init__(self, key: bytes, ttl_s: float = CURSOR_TTL_S,
+                 nonce: Callable[[int], bytes] = secrets.token_bytes) -> None:
+        # One derived key per purpose: the stored secret never seals anything itself.
+        self._aead = AESGCM(hmac.new(key, b"page-cursor-aes-gcm", hashlib.sha256).digest())
+        self._ttl = ttl_s
+        self._nonce = nonce
 
     def encode(self, grant_id: str, upstream_tail: str, request: dict[str, Any], now: float) -> str:
         payload = orjson.dumps({"g": grant_id, "u": upstream_tail, "r": request, "e": now + self._ttl})
-        return f"{_b64(payload)}.{_b64(self._mac(payload))}"
+        nonce = self._nonce(_NONCE_BYTES)
+        return _b64(nonce + self._aead.encrypt(nonce, payload, _ASSOCIATED))
 
     def decode(self, cursor: str, grant_id: str, now: float) -> PageCursor:
-        body, _, mac = cursor.partition(".")
         try:
-            payload, signature = _unb64(body), _unb64(mac)
+            sealed = _unb64(cursor)
         except ValueError:
             raise InvalidCursor("malformed cursor") from None
-        if not hmac.compare_digest(signature, self._mac(payload)):
-            raise InvalidCursor("cursor signature does not verify")
+        if len(sealed) <= _NONCE_BYTES:
+            raise InvalidCursor("malformed cursor")
+        try:
+            payload = self._aead.decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], _ASSOCIATED)
+        except InvalidTag:
+            raise InvalidCursor("cursor signature does not verify") from None
         data = orjson.loads(payload)
         if not hmac.compare_digest(str(data["g"]).encode(), grant_id.encode()):
             raise InvalidCursor("cursor belongs to another grant")

@@ -50,7 +50,7 @@ async def test_3_every_page_is_the_patients_and_every_link_is_a_proxy_cursor(
 @pytest.mark.parametrize("mangle", [
     pytest.param(lambda c: c[:-2] + ("AA" if not c.endswith("AA") else "BB"), id="signature"),
     pytest.param(lambda c: "e30" + c[3:], id="payload"),
-    pytest.param(lambda c: c.split(".")[0], id="unsigned"),
+    pytest.param(lambda c: c[: len(c) // 2], id="truncated"),
     pytest.param(lambda c: "", id="empty"),
 ])
 async def test_3_a_tampered_cursor_is_refused_without_an_upstream_call(
