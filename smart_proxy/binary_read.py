@@ -43,10 +43,15 @@ from .gate import WITHHELD
 from .grants import Grant
 from .keys import CONFIG, REWRITER, UPSTREAM
 from .outcome import FHIR_JSON, BadGateway, NotFound
-from .proxy.forward import answer_headers, is_json, read_json, stream_answer
+from .proxy.forward import (
+    answer_headers,
+    check_credential_accepted,
+    is_json,
+    read_json,
+    stream_answer,
+)
 
 log = logging.getLogger("smart_proxy.binary")
-_CREDENTIAL_REFUSED = frozenset({401, 403, 407})
 #: Pages of the patient's documents scanned per Binary read; beyond this the read is refused.
 MAX_POINTER_PAGES = 20
 
@@ -119,8 +124,7 @@ def _own_record(resource: dict[str, Any], patient: str | None) -> bool:
 
 
 def _check_status(status: int) -> None:
-    if status in _CREDENTIAL_REFUSED:
-        raise BadGateway("The FHIR server refused the proxy's credential.")
+    check_credential_accepted(status)
     if status in (404, 410):
         raise NotFound()
     if status != 200:
@@ -188,8 +192,7 @@ async def _json(request: web.Request, headers: CIMultiDict[str], url: URL) -> An
     asked.popall("If-Modified-Since", None)
     try:
         async with request.app[UPSTREAM].request("GET", url, asked) as answer:
-            if answer.status in _CREDENTIAL_REFUSED:
-                raise BadGateway("The FHIR server refused the proxy's credential.")
+            check_credential_accepted(answer.status)
             if answer.status != 200 or not is_json(answer.headers.get("Content-Type", "")):
                 return None
             return await read_json(answer, request.app[CONFIG].limits.max_inspected_body_bytes)

@@ -22,10 +22,8 @@ from ..fhir_route import upstream_headers
 from ..gate import live_grant
 from ..grants import Grant
 from ..keys import BULK_JOBS, UPSTREAM
-from ..outcome import BadGateway, Forbidden, NotFound, outcome_response
+from ..outcome import Forbidden, NotFound, outcome_response
 from .jobs import ExportJob
-
-_CREDENTIAL_REFUSED = frozenset({401, 403, 407})
 
 
 async def system_grant(request: web.Request) -> tuple[Grant, ScopeSet]:
@@ -58,11 +56,6 @@ def headers_for(request: web.Request, url: URL, accept: str) -> CIMultiDict[str]
     if not on_upstream_origin(request, url):
         headers.popall("Authorization", None)
     return headers
-
-
-def check_credential_accepted(status: int) -> None:
-    if status in _CREDENTIAL_REFUSED:
-        raise BadGateway("The FHIR server refused the proxy's credential.")
 
 
 def upstream_error(status: int, body: bytes) -> web.Response:

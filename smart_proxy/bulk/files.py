@@ -27,7 +27,8 @@ from scopes.postcheck import build_check
 
 from ..keys import CONFIG, UPSTREAM
 from ..outcome import BadGateway, NotFound
-from .access import check_credential_accepted, headers_for, own_job, upstream_error
+from ..proxy.forward import check_credential_accepted
+from .access import headers_for, own_job, upstream_error
 from .jobs import ExportFile
 
 log = logging.getLogger("smart_proxy.bulk")

@@ -21,9 +21,8 @@ from scopes.decision import Params
 
 from ..keys import BULK_JOBS, CONFIG, ENDPOINTS, REGISTRY, UPSTREAM
 from ..outcome import BadGateway, BadRequest, Forbidden, NotFound
-from ..proxy.forward import read_body
+from ..proxy.forward import check_credential_accepted, read_body
 from .access import (
-    check_credential_accepted,
     headers_for,
     on_upstream_origin,
     system_grant,

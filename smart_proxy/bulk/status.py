@@ -28,8 +28,8 @@ from scopes.bulk_export import SYSTEM, granted_for_export
 
 from ..keys import BULK_JOBS, CONFIG, ENDPOINTS, UPSTREAM
 from ..outcome import BadGateway, NotFound, outcome_response
-from ..proxy.forward import is_json
-from .access import check_credential_accepted, headers_for, own_job, upstream_error
+from ..proxy.forward import check_credential_accepted, is_json
+from .access import headers_for, own_job, upstream_error
 from .jobs import ExportFile, ExportJob
 
 _RETRY_AFTER = re.compile(r"\d{1,6}|[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT")

@@ -77,9 +77,7 @@ async def relay(
     if method is None:
         method = "GET" if request.method == "HEAD" and require_json else request.method
     async with upstream.request(method, url, headers, body) as answer:
-        if answer.status in _CREDENTIAL_REFUSED:
-            log.error("upstream refused the proxy's credential (HTTP %s)", answer.status)
-            raise BadGateway("The FHIR server refused the proxy's credential.")
+        check_credential_accepted(answer.status)
         if uniform_absence and answer.status in (404, 410):
             raise NotFound()
         out_headers = answer_headers(answer, rewriter)
@@ -102,6 +100,14 @@ async def relay(
                 raise NotFound()  # a body the proxy cannot check never leaves
             return web.Response(status=answer.status, headers=out_headers)
         return await stream_answer(request, answer, out_headers)
+
+
+def check_credential_accepted(status: int) -> None:
+    """The upstream refusing the proxy's own credential is a gateway fault (502), never
+    relayed as the app's 401/403."""
+    if status in _CREDENTIAL_REFUSED:
+        log.error("upstream refused the proxy's credential (HTTP %s)", status)
+        raise BadGateway("The FHIR server refused the proxy's credential.")
 
 
 def answer_headers(answer: aiohttp.ClientResponse, rewriter: BaseRewriter) -> CIMultiDict[str]:
